@@ -1,0 +1,110 @@
+"""Form validation and question actions of the assessment: thin wrappers around bot/."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot import store
+from bot.dialogue import answers_from_slots, interpret_message, progress
+from bot.questionnaire import load_questionnaire
+
+logger = logging.getLogger(__name__)
+
+UNCLEAR_RESPONSES = {
+    "empty": "utter_answer_empty",
+    "too_long": "utter_answer_too_long",
+    "too_many": "utter_answer_too_many",
+    "out_of_range": "utter_answer_out_of_range",
+}
+
+
+def channel_of(tracker: Tracker) -> str:
+    return tracker.get_latest_input_channel() or "rest"
+
+
+class ValidateKurzcheckForm(FormValidationAction):
+    """Turns the free-text answer to the requested question into option ids.
+
+    Counts consecutive failures per question: the second one also explains why the
+    question is asked and that "weiß nicht" is fine (as in Rasa's financial-demo).
+    """
+
+    def name(self) -> str:
+        return "validate_kurzcheck_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        question_id = tracker.get_slot("requested_slot")
+        if not question_id:
+            return []
+        message = tracker.latest_message or {}
+        intent = message.get("intent") or {}
+        failures = int(tracker.get_slot("unclear_count") or 0)
+        turn = interpret_message(
+            question_id,
+            message.get("text") or "",
+            intent.get("name"),
+            float(intent.get("confidence") or 0.0),
+            failures,
+        )
+        if turn.outcome == "interrupt":
+            return []  # no slot: the form rejects and a rule answers the interruption
+        if turn.outcome == "unclear":
+            if turn.failures >= 2 and turn.reason in ("no_match", "ambiguous"):
+                dispatcher.utter_message(response="utter_answer_unclear_again", **turn.details)
+            else:
+                response = UNCLEAR_RESPONSES.get(turn.reason or "", "utter_answer_unclear")
+                dispatcher.utter_message(response=response, **turn.details)
+            return [SlotSet(question_id, None), SlotSet("unclear_count", float(turn.failures))]
+
+        if turn.outcome == "skipped":
+            dispatcher.utter_message(response="utter_answer_skipped")
+        slots = {**tracker.current_slot_values(), question_id: turn.value}
+        try:
+            store.save_answers(tracker.sender_id, channel_of(tracker), answers_from_slots(slots))
+        except Exception:  # storage trouble must not lose the conversation state
+            logger.exception("could not store answers for %s", tracker.sender_id)
+        return [SlotSet(question_id, turn.value), SlotSet("unclear_count", 0.0)]
+
+
+class AskQuestion(Action):
+    """Asks one question of the questionnaire with its buttons and the progress payload."""
+
+    question_id: str = ""
+
+    def name(self) -> str:
+        return f"action_ask_{self.question_id}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        question = load_questionnaire().get(self.question_id)
+        if question.kind == "number":
+            buttons = [{"title": b.label, "payload": b.payload} for b in question.buttons]
+        else:
+            buttons = [{"title": o.label, "payload": o.label} for o in question.options]
+        payload = progress(tracker.current_slot_values(), self.question_id)
+        payload["kommunallotse"].update(kind=question.kind, max_choices=question.max_choices)
+        dispatcher.utter_message(text=question.text, buttons=buttons, json_message=payload)
+        return []
+
+
+def _ask_action(question_id: str) -> type[AskQuestion]:
+    cls = type(f"AskQuestion_{question_id}", (AskQuestion,), {"question_id": question_id})
+    globals()[cls.__name__] = cls  # module attribute, so sanic's workers can unpickle it
+    return cls
+
+
+# One action class per question, so the domain's action_ask_<id> names resolve.
+ASK_ACTIONS = [_ask_action(qid) for qid in load_questionnaire().ids]
+
+
+def slots_answered(tracker: Tracker) -> dict[str, Any]:
+    return answers_from_slots(tracker.current_slot_values())

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Sanity checks for the Rasa NLU training data and the held-out NLU test set.
+
+Run from the repository root:  python3 tests/nlu/check_nlu_data.py
+
+Checks (exit code 1 on any failure):
+- every file under data/nlu/ and tests/nlu/heldout.yml is YAML with version "3.1"
+- no entity annotations ("[text](entity)" / "[text]{...}")
+- at least 25 training examples per intent, 150 for inform
+- no duplicate example inside the training data, neither within an intent
+  nor across intents (compared after lowercasing, collapsing spaces and
+  dropping trailing punctuation)
+- held-out set: at least 320 messages, covers every training intent, no
+  intent unknown to training, and no message equal to a training example
+  under the same normalisation
+Prints the counts per intent for training and held-out data.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TRAIN_DIR = ROOT / "data" / "nlu"
+HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
+MIN_PER_INTENT = 25
+MIN_INFORM = 150
+MIN_HELDOUT = 320
+ENTITY_RE = re.compile(r"\[[^\]]+\]\s*[({]")
+
+
+def normalise(text: str) -> str:
+    text = re.sub(r"\s+", " ", text.strip().lower())
+    return text.rstrip(" .!?,;:")
+
+
+def load(path: Path, problems: list[str]) -> list[tuple[str, str]]:
+    """Return (intent, example) pairs of one Rasa NLU YAML file."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if str(doc.get("version")) != "3.1":
+        problems.append(f"{path}: version is {doc.get('version')!r}, expected '3.1'")
+    pairs = []
+    for block in doc.get("nlu") or []:
+        intent = block.get("intent")
+        if not intent:
+            problems.append(f"{path}: block without intent: {block}")
+            continue
+        for line in str(block.get("examples", "")).splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            if not line.startswith("- "):
+                problems.append(f"{path}: {intent}: line not in '- text' form: {line!r}")
+                continue
+            text = line[2:].strip()
+            if ENTITY_RE.search(text):
+                problems.append(f"{path}: {intent}: entity annotation in {text!r}")
+            if not re.search(r"\w", text):
+                problems.append(f"{path}: {intent}: no word characters in {text!r}")
+            pairs.append((intent, text))
+    return pairs
+
+
+def main() -> int:
+    problems: list[str] = []
+    train: list[tuple[str, str]] = []
+    for path in sorted(TRAIN_DIR.glob("*.yml")):
+        train += load(path, problems)
+
+    seen: dict[str, str] = {}
+    for intent, text in train:
+        key = normalise(text)
+        if key in seen:
+            problems.append(f"training duplicate {text!r}: {seen[key]} / {intent}")
+        else:
+            seen[key] = intent
+
+    counts = Counter(i for i, _ in train)
+    for intent, n in sorted(counts.items()):
+        need = MIN_INFORM if intent == "inform" else MIN_PER_INTENT
+        if n < need:
+            problems.append(f"training: {intent} has {n} examples, needs {need}")
+
+    held = load(HELDOUT, problems) if HELDOUT.exists() else []
+    if not held:
+        problems.append(f"{HELDOUT} missing or empty")
+    hcounts = Counter(i for i, _ in held)
+    hseen: dict[str, str] = {}
+    for intent, text in held:
+        key = normalise(text)
+        if key in seen:
+            problems.append(f"held-out {text!r} ({intent}) equals a training example ({seen[key]})")
+        if key in hseen:
+            problems.append(f"held-out duplicate {text!r}: {hseen[key]} / {intent}")
+        hseen[key] = intent
+    for intent in set(hcounts) - set(counts):
+        problems.append(f"held-out intent {intent} is not in the training data")
+    for intent in set(counts) - set(hcounts):
+        problems.append(f"held-out set has no example for {intent}")
+    if len(held) < MIN_HELDOUT:
+        problems.append(f"held-out set has {len(held)} messages, needs {MIN_HELDOUT}")
+
+    print(f"{'intent':<16}{'train':>7}{'heldout':>9}")
+    for intent in sorted(set(counts) | set(hcounts)):
+        print(f"{intent:<16}{counts[intent]:>7}{hcounts[intent]:>9}")
+    print(f"{'total':<16}{len(train):>7}{len(held):>9}")
+
+    for p in problems:
+        print("PROBLEM:", p, file=sys.stderr)
+    print("OK" if not problems else f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -23,7 +23,8 @@ def evaluate(answers: Answers | dict[str, Any]) -> Result:
     typ, runner_up = ranked[0], ranked[1]
     second = (
         runner_up
-        if scores[runner_up] >= SECOND_TYPE_MIN and scores[typ] - scores[runner_up] <= SECOND_TYPE_GAP
+        if scores[runner_up] >= SECOND_TYPE_MIN
+        and scores[typ] - scores[runner_up] <= SECOND_TYPE_GAP
         else None
     )
     phase, reason = determine_phase(values)

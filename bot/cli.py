@@ -70,7 +70,10 @@ def cmd_review(args: argparse.Namespace) -> int:
         rows = store.list_assessments(limit=args.limit)
         _print_json(
             [
-                {k: r[k] for k in ("sender_id", "channel", "started_at", "completed_at", "typ", "phase")}
+                {
+                    k: r[k]
+                    for k in ("sender_id", "channel", "started_at", "completed_at", "typ", "phase")
+                }
                 for r in rows
             ]
         )

@@ -54,13 +54,20 @@ def interpret_message(
     if parsed.status == "skip":
         return TurnResult("skipped", question_id, skip_value())
     settings = dialogue_settings()
-    if intent in settings["interrupt_intents"] and confidence >= settings["interrupt_min_confidence"]:
+    if (
+        intent in settings["interrupt_intents"]
+        and confidence >= settings["interrupt_min_confidence"]
+    ):
         return TurnResult("interrupt", question_id, reason=intent, failures=failures)
     details: dict[str, Any] = {"hint": question.hint, "why": question.why}
     if parsed.reason == "too_many":
         details["max"] = question.max_choices
     if parsed.reason == "out_of_range":
-        details.update(value=_format_int(parsed.value), min=_format_int(question.min), max=_format_int(question.max))
+        details.update(
+            value=_format_int(parsed.value),
+            min=_format_int(question.min),
+            max=_format_int(question.max),
+        )
     return TurnResult(
         "unclear", question_id, reason=parsed.reason, failures=failures + 1, details=details
     )

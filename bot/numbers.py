@@ -7,28 +7,64 @@ import re
 from bot.textnorm import fold
 
 _UNITS = {
-    "null": 0, "ein": 1, "eins": 1, "eine": 1, "einen": 1, "zwei": 2, "zwo": 2, "drei": 3,
-    "vier": 4, "fuenf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9,
+    "null": 0,
+    "ein": 1,
+    "eins": 1,
+    "eine": 1,
+    "einen": 1,
+    "zwei": 2,
+    "zwo": 2,
+    "drei": 3,
+    "vier": 4,
+    "fuenf": 5,
+    "sechs": 6,
+    "sieben": 7,
+    "acht": 8,
+    "neun": 9,
 }
 _TEENS = {
-    "zehn": 10, "elf": 11, "zwoelf": 12, "dreizehn": 13, "vierzehn": 14, "fuenfzehn": 15,
-    "sechzehn": 16, "siebzehn": 17, "achtzehn": 18, "neunzehn": 19,
+    "zehn": 10,
+    "elf": 11,
+    "zwoelf": 12,
+    "dreizehn": 13,
+    "vierzehn": 14,
+    "fuenfzehn": 15,
+    "sechzehn": 16,
+    "siebzehn": 17,
+    "achtzehn": 18,
+    "neunzehn": 19,
 }
 _TENS = {
-    "zwanzig": 20, "dreissig": 30, "vierzig": 40, "fuenfzig": 50, "sechzig": 60,
-    "siebzig": 70, "achtzig": 80, "neunzig": 90,
+    "zwanzig": 20,
+    "dreissig": 30,
+    "vierzig": 40,
+    "fuenfzig": 50,
+    "sechzig": 60,
+    "siebzig": 70,
+    "achtzig": 80,
+    "neunzig": 90,
 }
-_SCALES = {"hundert": 100, "tausend": 1000, "million": 1_000_000, "millionen": 1_000_000,
-           "mio": 1_000_000}
+_SCALES = {
+    "hundert": 100,
+    "tausend": 1000,
+    "million": 1_000_000,
+    "millionen": 1_000_000,
+    "mio": 1_000_000,
+}
 _FRACTIONS = {"einhalb": 0.5, "anderthalb": 1.5, "eineinhalb": 1.5, "halb": 0.5}
 
 # Longest first so that "siebzehn" wins over "sieben", "einhalb" over "ein".
-_MORPHEMES = sorted(
-    [*_UNITS, *_TEENS, *_TENS, *_SCALES, *_FRACTIONS, "und"], key=len, reverse=True
-)
+_MORPHEMES = sorted([*_UNITS, *_TEENS, *_TENS, *_SCALES, *_FRACTIONS, "und"], key=len, reverse=True)
 _MULTIPLIERS = {
-    "tsd": 1000, "tausend": 1000, "k": 1000, "t": 1000, "tds": 1000,
-    "mio": 1_000_000, "million": 1_000_000, "millionen": 1_000_000, "mill": 1_000_000,
+    "tsd": 1000,
+    "tausend": 1000,
+    "k": 1000,
+    "t": 1000,
+    "tds": 1000,
+    "mio": 1_000_000,
+    "million": 1_000_000,
+    "millionen": 1_000_000,
+    "mill": 1_000_000,
 }
 _DIGITS = re.compile(
     r"(?<![\w.,])(\d{1,3}(?:[. ]\d{3})+|\d+)(?:,(\d+)|\.(\d{1,2})(?!\d))?"

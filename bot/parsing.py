@@ -75,7 +75,7 @@ def _token_matches(syn: str, tok: _Token) -> bool:
 def _joined_matches(compact: str, joined: str) -> bool:
     if joined == compact:
         return True
-    return len(compact) >= 4 and joined.startswith(compact) and joined[len(compact):] in _SUFFIXES
+    return len(compact) >= 4 and joined.startswith(compact) and joined[len(compact) :] in _SUFFIXES
 
 
 @cache
@@ -127,22 +127,21 @@ def _is_negated(m: _Match, toks: list[_Token], negations: set[str], others: list
             return True
         if t.text in _BOUNDARY_WORDS and not (j > 0 and toks[j - 1].text in negations):
             break
-    if any(
-        t.text == "weder" for t in toks[: m.start] if t.clause == clause
-    ) and any(t.text == "noch" for t in toks[: m.start] if t.clause == clause):
+    if any(t.text == "weder" for t in toks[: m.start] if t.clause == clause) and any(
+        t.text == "noch" for t in toks[: m.start] if t.clause == clause
+    ):
         return True
     # after the mention: "Formularserver haben wir nicht", "E-Payment nicht"
     for j in range(m.end, min(len(toks), m.end + 4)):
         t = toks[j]
         if t.clause != clause or t.text in _BOUNDARY_WORDS:
             break
-        if any(o.start <= j < o.end for o in others):
-            break
-        if t.text in {"nicht", "nein"}:
+        if t.text in _POST_NEGATIONS:  # "haben wir noch keine", "E-Payment nicht"
             return True
     return False
 
 
+_POST_NEGATIONS = {"nicht", "nein", "kein", "keine", "keinen", "keiner"}
 _PREPOSITIONS = {"im", "in", "aus", "beim", "vom", "zum", "des", "der", "dem"}
 _CONTRAST = {"aber", "sondern", "jedoch", "doch", "eher", "eigentlich"}
 _STRONG_CONTRAST = {"aber", "sondern", "jedoch"}
@@ -173,7 +172,9 @@ def _qualified_after_contrast(toks: list[_Token], question: Question, qn: Questi
     if contrast_at is None or len(toks) - contrast_at - 1 < 1:
         return False
     tail = toks[contrast_at + 1 :]
-    return not _resolve([m for o in question.options for m in _phrase_hits([*o.synonyms, o.label], o.id, tail)])
+    return not _resolve(
+        [m for o in question.options for m in _phrase_hits([*o.synonyms, o.label], o.id, tail)]
+    )
 
 
 def _exact(m: _Match, toks: list[_Token], qn: Questionnaire) -> bool:

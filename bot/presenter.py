@@ -62,7 +62,11 @@ def result_messages(result: Result) -> list[str]:
         else:
             lines.append(t["maturity_line"].format(title=title, score=score))
 
-    messages = [" ".join(type_parts), t["phase"].format(reason=result.phase_reason), "\n".join(lines)]
+    messages = [
+        " ".join(type_parts),
+        t["phase"].format(reason=result.phase_reason),
+        "\n".join(lines),
+    ]
     if result.recommendations:
         recs = [t["recommendations_head"].format(count=len(result.recommendations))]
         for number, rec in enumerate(result.recommendations, start=1):

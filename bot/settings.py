@@ -29,9 +29,12 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
-        if self.env == "production" and (self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32):
+        if self.env == "production" and (
+            self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32
+        ):
             raise ValueError(
-                "KL_SECRET_KEY muss in Produktion gesetzt sein (mindestens 32 Zeichen, nicht der Standardwert)."
+                "KL_SECRET_KEY muss in Produktion gesetzt sein "
+                "(mindestens 32 Zeichen, nicht der Standardwert)."
             )
         return self
 

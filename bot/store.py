@@ -101,7 +101,11 @@ def _get_or_create(session: Session, sender_id: str, channel: str) -> Assessment
 
 
 def save_answers(
-    sender_id: str, channel: str, answers: dict[str, Any], mode: str = "kurz", engine: Engine | None = None
+    sender_id: str,
+    channel: str,
+    answers: dict[str, Any],
+    mode: str = "kurz",
+    engine: Engine | None = None,
 ) -> None:
     """Store the answers so far (called as answers arrive, so a paused check is kept)."""
     with Session(engine or get_engine()) as session, session.begin():

@@ -73,6 +73,7 @@ def features(answers: dict[str, Any], qn: Questionnaire | None = None) -> dict[s
 
 # --- synthetic respondents -------------------------------------------------------------
 
+
 def _draw_single(dist: dict[str, float], rng: np.random.Generator) -> str:
     keys = list(dist)
     p = np.array([dist[k] for k in keys], dtype=float)
@@ -123,7 +124,10 @@ def generate_respondents(
                     value = int(math.exp(rng.normal(math.log(spec["median"]), spec["sigma"])))
                     value = min(max(value, q.min or 100), q.max or value)
                 answers[q.id] = None if rng.random() < 0.05 else value
-            if answers.get("kommune_art") == "landkreis" and (answers.get("einwohner") or 1e9) < 40000:
+            if (
+                answers.get("kommune_art") == "landkreis"
+                and (answers.get("einwohner") or 1e9) < 40000
+            ):
                 answers["einwohner"] = int(rng.uniform(40000, 400000))
             rows.append(answers)
             labels.append(t["id"])
@@ -131,6 +135,7 @@ def generate_respondents(
 
 
 # --- training and prediction --------------------------------------------------------------
+
 
 @dataclass
 class TypeModel:

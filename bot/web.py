@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
+from bot.messages import system_message
 from bot.settings import Settings, get_settings
 
 HERE = Path(__file__).parent
@@ -28,7 +29,9 @@ class ChatIn(BaseModel):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="Kommunallotse", openapi_url="/api/openapi.json", docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Kommunallotse", openapi_url="/api/openapi.json", docs_url=None, redoc_url=None
+    )
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape on for .html
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -51,10 +54,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 response.raise_for_status()
                 return JSONResponse(response.json())
         except (httpx.HTTPError, ValueError):
-            return JSONResponse(
-                [{"text": "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es in "
-                  "einer Minute noch einmal – Ihre bisherigen Antworten bleiben erhalten."}],
-                status_code=503,
-            )
+            return JSONResponse([{"text": system_message("rasa_unreachable")}], status_code=503)
 
     return app

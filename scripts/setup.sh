@@ -10,6 +10,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 CACHE="${KOMMUNALLOTSE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kommunallotse}"
+# Rasa caches trained components by fingerprint; sharing the cache across clones saves retraining.
+export RASA_CACHE_DIRECTORY="${RASA_CACHE_DIRECTORY:-$CACHE/rasa-cache}"
 mkdir -p "$CACHE" models var
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }

@@ -15,11 +15,12 @@ Checks (exit code 1 on any failure):
   under the same normalisation
 Prints the counts per intent for training and held-out data.
 """
+
 from __future__ import annotations
 
 import re
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import yaml

@@ -31,7 +31,11 @@ def parse(qid, text):
         ("bundesland", "thueringen", "TH"),
         ("kommune_art", "wir sind eine Stadt", "stadt"),
         ("kommune_art", "Gemeinde im Landkreis Harburg", "gemeinde"),
-        ("basiskomponenten", "E-Payment und die BundID, sonst nichts", ["e_payment", "servicekonto"]),
+        (
+            "basiskomponenten",
+            "E-Payment und die BundID, sonst nichts",
+            ["e_payment", "servicekonto"],
+        ),
         ("basiskomponenten", "kein Formularserver, aber E-Akte", ["e_akte"]),
         ("basiskomponenten", "keine", []),
         ("ziele_top3", "Bürgerservice und Effizienz", ["buergerservice", "effizienz"]),

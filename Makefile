@@ -15,7 +15,7 @@ setup:
 train: setup
 
 lint: setup
-	$(CORE)/ruff check bot actions channels tests bench
+	$(CORE)/ruff check bot actions tests bench
 
 test: setup lint
 	$(CORE)/python -m pytest -q -m "not integration" tests

@@ -26,6 +26,8 @@ class Settings(BaseModel):
     web_port: int = 8080
     secret_key: str = DEFAULT_SECRET
     retention_days: int = Field(default=365, ge=1)
+    # address of the web app as users reach it; used in links sent in the chat (report download)
+    public_url: str = "http://127.0.0.1:8080"
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -48,6 +50,7 @@ ENV_NAMES = {
     "web_port": "KL_WEB_PORT",
     "secret_key": "KL_SECRET_KEY",
     "retention_days": "KL_RETENTION_DAYS",
+    "public_url": "KL_PUBLIC_URL",
 }
 
 

@@ -123,6 +123,17 @@ ensure_rasa_model() {
   ln -sfn "kommunallotse-$key.tar.gz" models/rasa/current.tar.gz
 }
 
+ensure_debian_tools() {  # tools the tests need: pdftoppm/pdftotext (poppler-utils) for the report
+  command -v pdftoppm >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    log "Installiere poppler-utils (pdftoppm, pdftotext) für die Berichtstests"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; } >/dev/null \
+      || log "Hinweis: poppler-utils ließ sich nicht installieren; die Berichtstests werden fehlschlagen."
+  else
+    log "Hinweis: pdftoppm fehlt. Für die Berichtstests bitte installieren: sudo apt-get install poppler-utils"
+  fi
+}
+
 ensure_venv rasa 3.10 requirements/rasa.lock
 ensure_venv core 3.11 requirements/core.lock
 ensure_project_link
@@ -130,7 +141,10 @@ ensure_spacy_pipeline .venv-rasa models/spacy-de-rasa
 ensure_spacy_pipeline .venv-core models/spacy-de
 ensure_type_model
 .venv-core/bin/lotse db upgrade
+# Rasa's SQL tracker store on SQLite: WAL mode is a property of the file, set once here.
+.venv-core/bin/python -c "import sqlite3; sqlite3.connect('var/rasa-tracker.db').execute('PRAGMA journal_mode=WAL')"
 if [ "${1:-}" != "--no-rasa-model" ]; then
   ensure_rasa_model
 fi
+ensure_debian_tools
 log "Bereit."

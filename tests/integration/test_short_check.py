@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from bot.models import TYPE_IDS
-from tests.integration.conftest import asked_question, texts
+from tests.integration.stack import asked_question, texts
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,7 @@ CORE := .venv-core/bin
 RASA := .venv-rasa/bin
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run setup train test test-unit test-rasa test-integration lint bench lock clean
+.PHONY: run setup train test test-unit test-rasa test-integration lint bench lock clean prod-up prod-down prod-status
 
 run: setup
 	bash scripts/run.sh
@@ -15,17 +15,26 @@ setup:
 train: setup
 
 lint: setup
-	$(CORE)/ruff check bot actions tests bench
+	$(CORE)/ruff check bot actions tests bench deploy
 
 test: setup lint
-	$(CORE)/python -m pytest -q -m "not integration" tests
+	$(CORE)/python -m pytest -q -m "not integration and not browser and not production" tests
 	$(MAKE) --no-print-directory test-rasa
-	$(CORE)/python -m pytest -q -m integration tests
+	$(CORE)/python -m pytest -q -m "integration or browser or production" tests
 
 test-rasa:
 	$(RASA)/rasa data validate --quiet
 	$(RASA)/rasa test core --stories tests/stories --model models/rasa/current.tar.gz \
 	  --fail-on-prediction-errors --out var/rasa-test-results
+
+prod-up: setup
+	$(CORE)/python -m deploy.local start
+
+prod-down:
+	$(CORE)/python -m deploy.local stop
+
+prod-status:
+	$(CORE)/python -m deploy.local status
 
 bench: setup
 	$(CORE)/python bench/run_all.py

@@ -12,7 +12,11 @@ from rasa_sdk.types import DomainDict
 from actions.assessment import channel_of, slots_answered
 from bot import store
 from bot.advisor import evaluate
+from bot.dialogue import mode_of
 from bot.presenter import result_messages
+from bot.presenter import texts as result_texts
+from bot.report import report_link
+from bot.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -25,14 +29,23 @@ class ActionShowResult(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         answers = slots_answered(tracker)
+        mode = mode_of(tracker.current_slot_values())
         result = evaluate(answers)
+        stored = False
         try:
-            store.save_result(tracker.sender_id, channel_of(tracker), answers, result)
+            store.save_result(tracker.sender_id, channel_of(tracker), answers, result, mode)
+            stored = True
         except Exception:
             logger.exception("could not store the result for %s", tracker.sender_id)
         for text in result_messages(result):
             dispatcher.utter_message(text=text)
+        if stored:  # the report is rendered from the stored assessment
+            url = report_link(tracker.sender_id, get_settings().public_url)
+            dispatcher.utter_message(text=result_texts()["report_link"].format(url=url))
         dispatcher.utter_message(
             json_message={"kommunallotse": {"result": result.model_dump(mode="json")}}
+        )
+        dispatcher.utter_message(
+            response="utter_offer_deepen" if mode == "kurz" else "utter_result_followups"
         )
         return []

@@ -7,7 +7,16 @@ import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ["turn_latency.py", "rasa_training.py", "make_run.py"]
+SCRIPTS = [
+    "turn_latency.py",
+    "conversation.py",
+    "typology.py",
+    "knowledge_search.py",
+    "widget.py",
+    "review.py",
+    "rasa_training.py",
+    "make_run.py",
+]
 
 if __name__ == "__main__":
     only = sys.argv[1:] or SCRIPTS

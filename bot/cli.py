@@ -46,10 +46,23 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer from the knowledge articles; a refusal is an answer too (exit 0)."""
+    from bot.knowledge import ask
+
+    _print_json(ask(args.question).as_json())
+    return 0
+
+
 def cmd_train_typology(args: argparse.Namespace) -> int:
     from bot import typology
 
-    model = typology.train(n_per_type=args.n_per_type)
+    n_per_type = args.n_per_type or typology.DEFAULT_N_PER_TYPE
+    if args.from_db:
+        # retrain with consultant-confirmed assessments; replaces the model only if not worse
+        _print_json(typology.train_from_db(n_per_type=n_per_type))
+        return 0
+    model = typology.train(n_per_type=n_per_type)
     path = typology.save(model)
     if not args.quiet:
         _print_json({"model": str(path), "version": model.version, **model.metrics})
@@ -65,6 +78,10 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 def cmd_review(args: argparse.Namespace) -> int:
     from bot import store
+    from bot.review import cli as review_cli
+
+    if args.review_cmd in review_cli.REVIEW_COMMANDS:
+        return review_cli.run_review(args)
 
     if args.review_cmd == "list":
         rows = store.list_assessments(limit=args.limit)
@@ -88,15 +105,26 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from bot.review import cli as review_cli
+
     parser = argparse.ArgumentParser(prog="lotse", description="Kommunallotse: Beraterkern")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("classify", help="Antworten (JSON auf stdin) auswerten")
     p.set_defaults(func=cmd_classify)
 
+    p = sub.add_parser("ask", help="Frage an die Wissensartikel stellen (JSON-Antwort)")
+    p.add_argument("question", help="die Frage auf Deutsch, in Anführungszeichen")
+    p.set_defaults(func=cmd_ask)
+
     p = sub.add_parser("train-typology", help="Typmodell aus den Typprofilen trainieren")
-    p.add_argument("--n-per-type", type=int, default=3000)
+    p.add_argument("--n-per-type", type=int, default=None, help="synthetische Befragte je Typ")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument(
+        "--from-db",
+        action="store_true",
+        help="mit bestätigten Einschätzungen neu trainieren; ersetzt nur, wenn nicht schlechter",
+    )
     p.set_defaults(func=cmd_train_typology)
 
     p = sub.add_parser("db", help="Datenbankschema")
@@ -109,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     rl.add_argument("--limit", type=int, default=50)
     rs = rsub.add_parser("show")
     rs.add_argument("sender_id")
+    review_cli.add_review_commands(rsub)  # export, forget, reindex, retention
+    review_cli.add_users_command(sub)  # lotse users add|list|token|…
     p.set_defaults(func=cmd_review)
     return parser
 

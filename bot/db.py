@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 from bot.settings import get_settings
+from bot.store import driver_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -15,12 +16,13 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def alembic_config(url: str | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", (url or get_settings().database_url).replace("%", "%%"))
+    url = driver_url(url or get_settings().database_url)
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
 
 def upgrade(url: str | None = None) -> None:
-    url = url or get_settings().database_url
+    url = driver_url(url or get_settings().database_url)
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), "head")

@@ -23,6 +23,8 @@ _SUFFIXES = ("", "e", "en", "n", "s", "es", "er", "em", "ern", "ens", "nen")
 _BOUNDARY_WORDS = {"und", "sowie", "aber", "sondern", "oder", "ausserdem", "auch", "plus"}
 _CLAUSE_PUNCT = re.compile(r"[,;.!?:()\n]")
 _WORD = re.compile(r"[^\W_]+")
+# "vor allem" means "above all", not "alle": dropped before matching
+_FILLER = re.compile(r"\bvor\s+allem\b", re.IGNORECASE)
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
 MAX_TEXT_ANSWER = 120
 
@@ -52,14 +54,18 @@ class _Match:
 def _tokenize(text: str) -> list[_Token]:
     result: list[_Token] = []
     for clause_no, clause in enumerate(_CLAUSE_PUNCT.split(text)):
+        clause = _FILLER.sub(" ", clause)
         for word in _WORD.findall(clause.lower()):
             for tok in tokens(word):
                 result.append(_Token(tok, lemma(word), clause_no))
     return result
 
 
-def _token_matches(syn: str, tok: _Token) -> bool:
-    """Does one synonym token match one text token (inflection, compound, one typo)?"""
+def _token_matches(syn: str, tok: _Token, strict: bool = False) -> bool:
+    """Does one synonym token match one text token (inflection, compound, one typo)?
+
+    Strict matching (for answers to questions that were not asked) accepts inflection only.
+    """
     for form in (tok.text, tok.lemma):
         if form == syn:
             return True
@@ -67,9 +73,9 @@ def _token_matches(syn: str, tok: _Token) -> bool:
             continue
         if form.startswith(syn) and form[len(syn) :] in _SUFFIXES:
             return True
-        if len(syn) >= 5 and (form.startswith(syn) or form.endswith(syn)):
+        if not strict and len(syn) >= 5 and (form.startswith(syn) or form.endswith(syn)):
             return True
-    return len(syn) >= 6 and within_one_edit(tok.text, syn)
+    return not strict and len(syn) >= 6 and within_one_edit(tok.text, syn)
 
 
 def _joined_matches(compact: str, joined: str) -> bool:
@@ -83,7 +89,7 @@ def _synonym_tokens(phrase: str) -> tuple[str, ...]:
     return tuple(tokens(phrase))
 
 
-def _find(phrase: str, key: str, toks: list[_Token]) -> list[_Match]:
+def _find(phrase: str, key: str, toks: list[_Token], strict: bool = False) -> list[_Match]:
     syn = _synonym_tokens(phrase)
     if not syn:
         return []
@@ -93,7 +99,9 @@ def _find(phrase: str, key: str, toks: list[_Token]) -> list[_Match]:
     n = len(syn)
     for i in range(len(toks)):
         # token by token, each with inflection and compound tolerance
-        if i + n <= len(toks) and all(_token_matches(s, toks[i + k]) for k, s in enumerate(syn)):
+        if i + n <= len(toks) and all(
+            _token_matches(s, toks[i + k], strict) for k, s in enumerate(syn)
+        ):
             found.append(_Match(i, i + n, key, weight))
             continue
         # spelled together or apart: "E Payment" ~ "epayment", "BundID" ~ "bund id"
@@ -189,20 +197,20 @@ def _has_except(toks: list[_Token], qn: Questionnaire) -> bool:
     return bool(_phrase_hits(qn.except_words, "__except__", toks))
 
 
-def _phrase_hits(phrases: list[str], key: str, toks: list[_Token]) -> list[_Match]:
+def _phrase_hits(phrases: list[str], key: str, toks: list[_Token], strict: bool = False) -> list[_Match]:
     hits: list[_Match] = []
     for p in phrases:
-        hits.extend(_find(p, key, toks))
+        hits.extend(_find(p, key, toks, strict))
     return hits
 
 
 def _option_mentions(
-    question: Question, qn: Questionnaire, toks: list[_Token]
+    question: Question, qn: Questionnaire, toks: list[_Token], strict: bool = False
 ) -> tuple[list[str], list[str], bool, bool]:
     """(positive option ids, negated option ids, said 'none', said 'skip') in text order."""
     matches: list[_Match] = []
     for opt in question.options:
-        matches.extend(_phrase_hits([*opt.synonyms, opt.label], opt.id, toks))
+        matches.extend(_phrase_hits([*opt.synonyms, opt.label], opt.id, toks, strict))
     markers = _phrase_hits(qn.skip_phrases, "__skip__", toks)
     if question.kind == "multi":
         markers += _phrase_hits(qn.none_phrases + qn.list_end_phrases, "__none__", toks)
@@ -232,8 +240,13 @@ def _option_mentions(
     return positive, negated, said_none, said_skip
 
 
-def parse_answer(question: Question, text: str, qn: Questionnaire | None = None) -> ParsedAnswer:
-    """Parse a free-text answer to `question`; never guesses between options."""
+def parse_answer(
+    question: Question, text: str, qn: Questionnaire | None = None, strict: bool = False
+) -> ParsedAnswer:
+    """Parse a free-text answer to `question`; never guesses between options.
+
+    `strict` drops compound and typo tolerance, for answers to questions not asked.
+    """
     qn = qn or load_questionnaire()
     text = (text or "").strip()
     if not text:
@@ -250,7 +263,7 @@ def parse_answer(question: Question, text: str, qn: Questionnaire | None = None)
         return _parse_text(text, qn)
 
     toks = _tokenize(text)
-    positive, negated, said_none, said_skip = _option_mentions(question, qn, toks)
+    positive, negated, said_none, said_skip = _option_mentions(question, qn, toks, strict)
 
     if question.kind == "single":
         if len(positive) == 1 and _qualified_after_contrast(toks, question, qn):
@@ -278,6 +291,19 @@ def parse_answer(question: Question, text: str, qn: Questionnaire | None = None)
     if said_skip and question.skippable:
         return ParsedAnswer("skip")
     return ParsedAnswer("unclear", reason="no_match")
+
+
+def phrase_found(phrases: list[str], text: str, strict: bool = False) -> bool:
+    """Does any of the phrases occur in the text (same matching as option synonyms)?"""
+    return bool(phrases) and bool(_phrase_hits(phrases, "__hit__", _tokenize(text), strict))
+
+
+_CLAUSE_SPLIT = re.compile(r"[,;.!?\n]|\b(?:und|aber|sowie|außerdem|ausserdem)\b", re.IGNORECASE)
+
+
+def split_clauses(text: str) -> list[str]:
+    """Parts of a message that can carry one answer each."""
+    return [c.strip() for c in _CLAUSE_SPLIT.split(text) if c and c.strip()]
 
 
 def _said_skip(text: str, qn: Questionnaire) -> bool:

@@ -48,6 +48,10 @@ class Question(BaseModel):
     max: int | None = None
     unit: str | None = None
     buttons: list[SizeButton] = Field(default_factory=list)
+    # words that name the topic, so an answer to this question is recognised out of turn
+    cues: list[str] = Field(default_factory=list)
+    # the option names alone identify the topic ("Hessen", "Landkreis")
+    specific_options: bool = False
 
     @property
     def option_ids(self) -> list[str]:
@@ -80,6 +84,7 @@ class Questionnaire(BaseModel):
     negation_words: list[str]
     list_end_phrases: list[str] = Field(default_factory=list)
     all_phrases: list[str] = Field(default_factory=list)
+    correction_phrases: list[str] = Field(default_factory=list)
     except_words: list[str] = Field(default_factory=list)
     questions: list[Question]
 
@@ -101,8 +106,13 @@ class Questionnaire(BaseModel):
         return [q.id for q in self.questions]
 
     def ids_for(self, mode: Mode) -> list[str]:
-        """Question ids asked in a mode, in conversation order."""
-        return [q.id for q in self.questions if mode == "voll" or q.core]
+        """Question ids asked in a mode, in conversation order.
+
+        The full assessment asks the short check's questions first, then the others: a user
+        can stop after the short check and deepen later without the order jumping about.
+        """
+        core = [q.id for q in self.questions if q.core]
+        return core if mode == "kurz" else core + [q.id for q in self.questions if not q.core]
 
 
 @cache

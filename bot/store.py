@@ -48,6 +48,10 @@ class Assessment(Base):
     recommendations: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
     model_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
     confirmed_typ: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    handover_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    handover_contact: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # set when the municipality asks for deletion in the chat; admins see it in the review UI
+    deletion_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     def to_dict(self) -> dict[str, Any]:
         """The stored assessment with the field names of assessment.md."""
@@ -71,6 +75,9 @@ class Assessment(Base):
             "recommendations": self.recommendations,
             "model_version": self.model_version,
             "confirmed_typ": self.confirmed_typ,
+            "handover_requested_at": iso(self.handover_requested_at),
+            "handover_contact": self.handover_contact,
+            "deletion_requested_at": iso(self.deletion_requested_at),
         }
 
 
@@ -81,15 +88,31 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def driver_url(url: str) -> str:
+    """SQLAlchemy 2.1 maps plain postgresql:// to psycopg 3; the project ships psycopg2."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg2://" + url.removeprefix(plain)
+    return url
+
+
 @cache
 def get_engine(url: str | None = None) -> Engine:
-    url = url or get_settings().database_url
+    url = driver_url(url or get_settings().database_url)
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # fail fast with a clear error instead of hanging when the database is unreachable
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=5,
+        pool_timeout=10,
+        connect_args={"connect_timeout": 5} if url.startswith("postgresql") else {},
+    )
 
 
 def _get_or_create(session: Session, sender_id: str, channel: str) -> Assessment:
@@ -140,6 +163,21 @@ def save_result(
         row.completed_at = utcnow()
 
 
+def request_handover(sender_id: str, channel: str, engine: Engine | None = None) -> None:
+    """Mark the conversation for a consultant (the review list shows it)."""
+    with Session(engine or get_engine()) as session, session.begin():
+        row = _get_or_create(session, sender_id, channel)
+        row.handover_requested_at = row.handover_requested_at or utcnow()
+        row.updated_at = utcnow()
+
+
+def set_handover_contact(sender_id: str, contact: str, engine: Engine | None = None) -> None:
+    with Session(engine or get_engine()) as session, session.begin():
+        row = _get_or_create(session, sender_id, "rest")
+        row.handover_contact = contact[:200]
+        row.updated_at = utcnow()
+
+
 def get_assessment(sender_id: str, engine: Engine | None = None) -> dict[str, Any] | None:
     with Session(engine or get_engine()) as session:
         row = session.scalar(select(Assessment).where(Assessment.sender_id == sender_id))
@@ -160,4 +198,7 @@ def delete_assessment(sender_id: str, engine: Engine | None = None) -> bool:
         if row is None:
             return False
         session.delete(row)
+        from bot.review.models import purge_derived  # search text and notes go with it
+
+        purge_derived(session, sender_id)
         return True

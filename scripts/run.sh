@@ -41,6 +41,12 @@ until curl -sf -X POST "http://$HOST:$RASA_PORT/webhooks/rest/webhook" \
   if [ $(( $(date +%s) - start )) -gt 300 ]; then echo "Zeitüberschreitung beim Start; siehe var/log/"; exit 1; fi
   sleep 1
 done
+if [ -n "${KL_MATRIX_HOMESERVER:-}" ]; then  # Matrix connector only when a homeserver is configured
+  KL_RASA_URL="http://$HOST:$RASA_PORT" .venv-core/bin/python -m channels.matrix_connector \
+    >var/log/matrix.log 2>&1 &
+  pids+=($!)
+  echo "Matrix-Anbindung gestartet als ${KL_MATRIX_USER:-?} auf $KL_MATRIX_HOMESERVER (Protokoll: var/log/matrix.log)"
+fi
 cat <<MSG
 
 Kommunallotse läuft:

@@ -134,6 +134,24 @@ ensure_debian_tools() {  # tools the tests need: pdftoppm/pdftotext (poppler-uti
   fi
 }
 
+ensure_matrix_venv() {  # Synapse homeserver for the Matrix end-to-end test: own venv, never fatal
+  local py key dir lock=requirements/matrix.lock
+  py="$(find_python 3.11)" || { log "Hinweis: Python 3.11 fehlt; der Matrix-Test wird übersprungen."; return 0; }
+  key="$(hash_of "$lock" <(echo "$("$py" -c 'import sys; print(sys.version)')"))"
+  dir="$CACHE/venv-matrix-$key"
+  if [ ! -f "$dir/.complete" ]; then
+    log "Erzeuge die Synapse-Umgebung für den Matrix-Test in $dir (einmalig)"
+    if rm -rf "$dir" && "$py" -m venv "$dir" && "$dir/bin/python" -m pip install -q --upgrade "pip==24.0" \
+        && "$dir/bin/python" -m pip install -q --no-deps -r "$lock" >/dev/null 2>&1; then
+      touch "$dir/.complete"
+    else
+      log "Hinweis: Synapse ließ sich nicht installieren; der Matrix-Test wird übersprungen."
+      return 0
+    fi
+  fi
+  ln -sfn "$dir" .venv-matrix
+}
+
 ensure_venv rasa 3.10 requirements/rasa.lock
 ensure_venv core 3.11 requirements/core.lock
 ensure_project_link
@@ -147,4 +165,40 @@ if [ "${1:-}" != "--no-rasa-model" ]; then
   ensure_rasa_model
 fi
 ensure_debian_tools
+ensure_matrix_venv
+ensure_browser_tools() {  # browser tests of the chat widget: Debian's Chromium and axe-core from npm
+  if [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      log "Installiere Chromium für die Browsertests des Chat-Widgets"
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } >/dev/null \
+        || log "Hinweis: Chromium ließ sich nicht installieren; die Browsertests werden fehlschlagen."
+    else
+      log "Hinweis: /usr/bin/chromium fehlt. Für die Browsertests bitte installieren: sudo apt-get install chromium chromium-driver"
+    fi
+  fi
+  if [ ! -f node_modules/axe-core/axe.min.js ]; then
+    if command -v npm >/dev/null 2>&1; then
+      log "Installiere axe-core (npm ci) für die Barrierefreiheitsprüfung"
+      npm ci --no-audit --no-fund >/dev/null || log "Hinweis: npm ci ist fehlgeschlagen; die Browsertests werden fehlschlagen."
+    else
+      log "Hinweis: npm fehlt. Für die Browsertests bitte Node.js und npm installieren (sudo apt-get install npm)."
+    fi
+  fi
+}
+ensure_browser_tools
+ensure_production_tools() {  # production layout and its tests: PostgreSQL, Redis, nginx (Debian)
+  local missing=()
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    log "Installiere ${missing[*]} für den Produktionsaufbau und seine Tests"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >/dev/null \
+      || log "Hinweis: ${missing[*]} ließ sich nicht installieren; die Produktionstests werden fehlschlagen."
+  else
+    log "Hinweis: ${missing[*]} fehlt. Für den Produktionsaufbau bitte installieren: sudo apt-get install ${missing[*]}"
+  fi
+}
+ensure_production_tools
 log "Bereit."

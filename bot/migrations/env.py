@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+import bot.review.models  # noqa: F401 (the review tables belong to the same metadata)
 from bot.settings import get_settings
 from bot.store import Base
 

@@ -55,9 +55,11 @@ class Stack:
     rasa_url: str
     action_url: str
     database_url: str
+    tracker_db_url: str
     tmp: Path
     env: dict[str, str]
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    credentials: Path = ROOT / "credentials.yml"
 
     def send(self, sender: str, text: str) -> list[dict[str, Any]]:
         response = httpx.post(
@@ -128,7 +130,7 @@ def start_rasa(stack: Stack) -> subprocess.Popen:
             "--endpoints",
             str(stack.tmp / "endpoints.yml"),
             "--credentials",
-            str(ROOT / "credentials.yml"),
+            str(stack.credentials),
         ],
         stack.env,
         stack.tmp / "rasa.log",
@@ -154,8 +156,11 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def running_stack(tmp: Path) -> Iterator[Stack]:
-    """Start action server and Rasa with fresh databases in `tmp`; stop them afterwards."""
+def running_stack(tmp: Path, credentials: Path | None = None) -> Iterator[Stack]:
+    """Start action server and Rasa with fresh databases in `tmp`; stop them afterwards.
+
+    `credentials` replaces credentials.yml, e.g. to load a channel configured for a test.
+    """
     if not MODEL.exists() or not RASA_BIN.exists():
         raise RuntimeError("Rasa model or venv missing: run `make setup` first")
     database_url = f"sqlite:///{tmp / 'kommunallotse.db'}"
@@ -175,6 +180,7 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
     env = {
         **os.environ,
         "KL_DATABASE_URL": database_url,
+        "KL_TRACKER_DB_URL": f"sqlite:///{tmp / 'tracker.db'}",
         "SANIC_HOST": "127.0.0.1",
         "ACTION_SERVER_SANIC_WORKERS": "1",
         "PYTHONPATH": str(ROOT),
@@ -185,8 +191,10 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
         rasa_url=f"http://127.0.0.1:{rasa_port}",
         action_url=f"http://127.0.0.1:{action_port}/webhook",
         database_url=database_url,
+        tracker_db_url=f"sqlite:///{tmp / 'tracker.db'}",
         tmp=tmp,
         env=env,
+        credentials=credentials or ROOT / "credentials.yml",
     )
     try:
         start_action_server(stack)

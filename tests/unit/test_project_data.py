@@ -20,7 +20,8 @@ def test_domain_has_a_slot_and_an_ask_action_per_question():
     for qid in QN.ids:
         assert qid in domain["slots"]
         assert f"action_ask_{qid}" in domain["actions"]
-    assert domain["forms"]["kurzcheck_form"]["required_slots"] == QN.ids_for("kurz")
+    assert domain["forms"]["assessment_form"]["required_slots"] == QN.ids_for("voll")
+    assert QN.ids_for("voll")[: len(QN.ids_for("kurz"))] == QN.ids_for("kurz")
 
 
 def _check_conditions(conditions):

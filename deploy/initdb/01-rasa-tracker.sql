@@ -1,0 +1,1 @@
+CREATE DATABASE rasa_tracker OWNER kommunallotse;

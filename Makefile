@@ -4,7 +4,7 @@ CORE := .venv-core/bin
 RASA := .venv-rasa/bin
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run setup train test test-unit test-rasa test-integration lint bench lock clean prod-up prod-down prod-status
+.PHONY: run setup test-tools train test test-rasa lint bench lock clean prod-up prod-down prod-status
 
 run: setup
 	bash scripts/run.sh
@@ -12,15 +12,19 @@ run: setup
 setup:
 	bash scripts/setup.sh
 
+# what the tests need besides the assistant: poppler, Chromium, axe-core, PostgreSQL, Redis, nginx, Synapse
+test-tools:
+	bash scripts/setup.sh --test-tools
+
 train: setup
 
 lint: setup
-	$(CORE)/ruff check bot actions tests bench deploy
+	$(CORE)/ruff check bot actions tests bench deploy channels
 
-test: setup lint
-	$(CORE)/python -m pytest -q -m "not integration and not browser and not production" tests
+test: test-tools lint
+	$(CORE)/python -m pytest -q -m "not integration and not browser and not production and not channels" tests
 	$(MAKE) --no-print-directory test-rasa
-	$(CORE)/python -m pytest -q -m "integration or browser or production" tests
+	$(CORE)/python -m pytest -q -m "integration or browser or production or channels" tests
 
 test-rasa:
 	$(RASA)/rasa data validate --quiet
@@ -43,4 +47,4 @@ lock:
 	bash scripts/lock.sh
 
 clean:
-	rm -rf models/rasa models/typology models/spacy-de models/spacy-de-rasa var .venv-core .venv-rasa
+	rm -rf models/rasa models/typology models/spacy-de models/spacy-de-rasa var .venv-core .venv-rasa .venv-matrix

@@ -47,7 +47,8 @@ def _open_answer(qid: str, text: str, qn: Questionnaire) -> ParsedAnswer:
     """Parse for the asked question, leaving out clauses that plainly talk about another topic."""
     question = qn.get(qid)
     clauses = split_clauses(text)
-    if len(clauses) > 1:
+    # single choice only: in a list every part is an answer ("Schulen, Breitband, Verwaltung")
+    if question.kind == "single" and len(clauses) > 1:
         others = [q for q in qn.questions if q.id != qid and q.cues]
         own = [
             c

@@ -144,6 +144,8 @@ def _is_negated(m: _Match, toks: list[_Token], negations: set[str], others: list
         t = toks[j]
         if t.clause != clause or t.text in _BOUNDARY_WORDS:
             break
+        if any(o.start <= j < o.end and o.key == m.key for o in others):
+            continue  # "nee, haben wir nicht": the same answer said twice, not a negation
         if t.text in _POST_NEGATIONS:  # "haben wir noch keine", "E-Payment nicht"
             return True
     return False

@@ -34,6 +34,7 @@ from nio import (
     InviteMemberEvent,
     LoginResponse,
     MatrixRoom,
+    MegolmEvent,
     ReactionEvent,
     RoomMessageText,
     WhoamiResponse,
@@ -131,6 +132,7 @@ class Connector:
     buttons: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     options_event: dict[str, tuple[str, str]] = field(default_factory=dict)
     locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    warned_encrypted: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.client = AsyncClient(self.settings.homeserver, self.settings.user)
@@ -182,6 +184,13 @@ class Connector:
         if room.user_name(self.client.user_id):  # drop "Kommunallotse: " in front of the text
             text = re.sub(rf"^\s*{re.escape(room.user_name(self.client.user_id))}\s*:?\s*", "", text)
         await self.handle(room.room_id, event.sender, text, thread, event.event_id)
+
+    async def on_encrypted(self, room: MatrixRoom, event: MegolmEvent) -> None:
+        if room.room_id not in self.warned_encrypted:
+            self.warned_encrypted.add(room.room_id)
+            logger.warning(
+                "room %s is encrypted; the bot cannot read it (use an unencrypted room)", room.room_id
+            )
 
     async def on_reaction(self, room: MatrixRoom, event: ReactionEvent) -> None:
         """Reactions 1️⃣ … 9️⃣ on the message with the options pick that option."""
@@ -242,6 +251,7 @@ class Connector:
         self.client.add_event_callback(self.on_invite, InviteMemberEvent)
         self.client.add_event_callback(self.on_message, RoomMessageText)
         self.client.add_event_callback(self.on_reaction, ReactionEvent)
+        self.client.add_event_callback(self.on_encrypted, MegolmEvent)
         logger.info("listening for messages")
         await self.client.sync_forever(timeout=30000)
 

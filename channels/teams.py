@@ -313,6 +313,10 @@ class TeamsInput(InputChannel):
             except AuthError as exc:
                 logger.warning("rejected a Teams request: %s", exc)
                 return response.json({"error": "unauthorized"}, status=401)
+            tenant = ((activity.get("channelData") or {}).get("tenant") or {}).get("id")
+            if tenant and tenant != self.client.settings["tenant_id"]:  # single tenant: own org only
+                logger.warning("rejected a Teams activity from tenant %s", tenant)
+                return response.json({"error": "forbidden"}, status=403)
             if activity.get("type") != "message" or not activity.get("conversation", {}).get("id"):
                 return response.empty(status=200)
             text = MENTION.sub("", activity.get("text") or "").strip()

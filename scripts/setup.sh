@@ -152,20 +152,6 @@ ensure_matrix_venv() {  # Synapse homeserver for the Matrix end-to-end test: own
   ln -sfn "$dir" .venv-matrix
 }
 
-ensure_venv rasa 3.10 requirements/rasa.lock
-ensure_venv core 3.11 requirements/core.lock
-ensure_project_link
-ensure_spacy_pipeline .venv-rasa models/spacy-de-rasa
-ensure_spacy_pipeline .venv-core models/spacy-de
-ensure_type_model
-.venv-core/bin/lotse db upgrade
-# Rasa's SQL tracker store on SQLite: WAL mode is a property of the file, set once here.
-.venv-core/bin/python -c "import sqlite3; sqlite3.connect('var/rasa-tracker.db').execute('PRAGMA journal_mode=WAL')"
-if [ "${1:-}" != "--no-rasa-model" ]; then
-  ensure_rasa_model
-fi
-ensure_debian_tools
-ensure_matrix_venv
 ensure_browser_tools() {  # browser tests of the chat widget: Debian's Chromium and axe-core from npm
   if [ ! -x /usr/bin/chromium ]; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
@@ -185,7 +171,6 @@ ensure_browser_tools() {  # browser tests of the chat widget: Debian's Chromium 
     fi
   fi
 }
-ensure_browser_tools
 ensure_production_tools() {  # production layout and its tests: PostgreSQL, Redis, nginx (Debian)
   local missing=()
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
@@ -200,5 +185,35 @@ ensure_production_tools() {  # production layout and its tests: PostgreSQL, Redi
     log "Hinweis: ${missing[*]} fehlt. Für den Produktionsaufbau bitte installieren: sudo apt-get install ${missing[*]}"
   fi
 }
-ensure_production_tools
+
+# --- main --------------------------------------------------------------------------------
+# `make run` needs only the part up to the Rasa model; `make test` adds --test-tools for what
+# the tests need besides (Debian packages, npm packages, the Synapse venv).
+WITH_TEST_TOOLS=false
+TRAIN_RASA=true
+for arg in "$@"; do
+  case "$arg" in
+    --test-tools) WITH_TEST_TOOLS=true ;;
+    --no-rasa-model) TRAIN_RASA=false ;;
+  esac
+done
+
+ensure_venv rasa 3.10 requirements/rasa.lock
+ensure_venv core 3.11 requirements/core.lock
+ensure_project_link
+ensure_spacy_pipeline .venv-rasa models/spacy-de-rasa
+ensure_spacy_pipeline .venv-core models/spacy-de
+ensure_type_model
+.venv-core/bin/lotse db upgrade
+# Rasa's SQL tracker store on SQLite: WAL mode is a property of the file, set once here.
+.venv-core/bin/python -c "import sqlite3; sqlite3.connect('var/rasa-tracker.db').execute('PRAGMA journal_mode=WAL')"
+if [ "$TRAIN_RASA" = true ]; then
+  ensure_rasa_model
+fi
+if [ "$WITH_TEST_TOOLS" = true ]; then
+  ensure_debian_tools
+  ensure_browser_tools
+  ensure_production_tools
+  ensure_matrix_venv
+fi
 log "Bereit."

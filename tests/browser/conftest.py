@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser.widget import CHROMIUM, CHROMIUM_ARGS, DESKTOP, start_web_app
+from tests.browser.widget import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PageServer, start_web_app
 from tests.integration.stack import ROOT, Stack, free_port, running_stack, stop
 
 ARTIFACTS = ROOT / "tests" / "artifacts" / "widget"
@@ -25,27 +25,28 @@ ARTIFACTS = ROOT / "tests" / "artifacts" / "widget"
 class WidgetServer:
     stack: Stack
     base_url: str
-    embed_origin: str  # a second origin (served by page.route) that embeds the widget over CORS
+    site: PageServer  # a second origin, listed in KL_WIDGET_ORIGINS, that embeds the widget
     proc: subprocess.Popen
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> Iterator[WidgetServer]:
     with running_stack(tmp_path_factory.mktemp("widget-stack")) as stack:
-        port, embed_port = free_port(), free_port()
-        embed_origin = f"http://127.0.0.1:{embed_port}"
-        proc = start_web_app(stack, port, {"KL_WIDGET_ORIGINS": embed_origin})
+        port = free_port()
+        site = PageServer()  # the municipal website allowed to embed the widget
+        proc = start_web_app(stack, port, {"KL_WIDGET_ORIGINS": site.origin})
         try:
-            yield WidgetServer(stack, f"http://127.0.0.1:{port}", embed_origin, proc)
+            yield WidgetServer(stack, f"http://127.0.0.1:{port}", site, proc)
         finally:
             stop(proc)
+            site.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not longer: only one Playwright (sync API) may run at a time
 def chromium():
     if not CHROMIUM.exists():
         pytest.fail(
-            "Chromium fehlt (/usr/bin/chromium). Bitte `make setup` als root ausführen oder "
+            "Chromium fehlt (/usr/bin/chromium). Bitte `make test-tools` als root ausführen oder "
             "`sudo apt-get install chromium chromium-driver`."
         )
     from playwright.sync_api import sync_playwright

@@ -9,7 +9,9 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import new_page
 from tests.browser.widget import (
+    PageServer,
     bot_texts,
+    embed_page,
     launcher,
     open_widget,
     type_message,
@@ -17,7 +19,6 @@ from tests.browser.widget import (
     wait_for_question,
     wait_idle,
 )
-from tests.integration.stack import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -78,22 +79,10 @@ def test_only_the_own_server_is_asked(server, page, watched):
     assert "static/widget/kommunallotse.css" in paths  # the stylesheet comes from the script's server
 
 
-def embed_page(base_url: str) -> str:
-    return (
-        '<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Gemeinde Beispiel</title></head>'
-        "<body><main><h1>Gemeinde Beispiel</h1></main>"
-        f'<script src="{base_url}/static/widget/kommunallotse.js" data-server-url="{base_url}" '
-        'data-title="Kommunallotse" data-color="#0b5394" defer></script></body></html>'
-    )
-
-
 def test_embedding_on_an_allowed_origin(server, chromium, watched):
+    server.site.pages["/rathaus.html"] = embed_page(server.base_url, title="Kommunallotse", color="#0b5394")
     context, page = new_page(chromium, watched)
-    context.route(
-        f"{server.embed_origin}/**",
-        lambda route: route.fulfill(status=200, content_type="text/html", body=embed_page(server.base_url)),
-    )
-    page.goto(f"{server.embed_origin}/rathaus.html")
+    page.goto(f"{server.site.origin}/rathaus.html")
     launcher(page).click()
     expect(page.locator(".kl-msg-bot").first).to_be_visible(timeout=90_000)
     wait_idle(page)
@@ -102,16 +91,17 @@ def test_embedding_on_an_allowed_origin(server, chromium, watched):
     assert any("Gemeinde" in t for t in bot_texts(page))
     context.close()
     assert not watched.foreign_requests()
+    assert not watched.errors
 
 
 def test_embedding_elsewhere_is_refused_politely(server, chromium, watched):
-    other = f"http://127.0.0.1:{free_port()}"  # not in KL_WIDGET_ORIGINS
-    context, page = new_page(chromium, watched)
-    context.route(
-        f"{other}/**",
-        lambda route: route.fulfill(status=200, content_type="text/html", body=embed_page(server.base_url)),
-    )
-    page.goto(f"{other}/rathaus.html")
-    launcher(page).click()
-    expect(page.locator(".kl-error")).to_contain_text("Verbindung zum Kommunallotsen", timeout=90_000)
-    context.close()
+    other = PageServer()  # an origin that is not in KL_WIDGET_ORIGINS
+    other.pages["/rathaus.html"] = embed_page(server.base_url)
+    try:
+        context, page = new_page(chromium, watched)
+        page.goto(f"{other.origin}/rathaus.html")
+        launcher(page).click()
+        expect(page.locator(".kl-error")).to_contain_text("Verbindung zum Kommunallotsen", timeout=90_000)
+        context.close()
+    finally:
+        other.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,47 @@ def start_web_app(stack: Stack, port: int, extra_env: dict[str, str] | None = No
         [proc],
     )
     return proc
+
+
+class PageServer:
+    """A website on its own loopback origin that embeds the widget (pages: path -> HTML).
+
+    A real server, not page.route: Chromium only lets loopback pages talk to loopback servers.
+    """
+
+    def __init__(self) -> None:
+        self.pages: dict[str, str] = {}
+        pages = self.pages
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                body = pages.get(self.path.split("?", 1)[0])
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write((body or "nicht gefunden").encode())
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def embed_page(base_url: str, **data: str) -> str:
+    """A municipal page that embeds the widget of `base_url` with one script tag."""
+    attrs = "".join(f' data-{name.replace("_", "-")}="{value}"' for name, value in data.items())
+    return (
+        '<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Gemeinde Beispiel</title></head>'
+        "<body><main><h1>Gemeinde Beispiel</h1><p>Willkommen im Rathaus.</p></main>"
+        f'<script src="{base_url}/static/widget/kommunallotse.js" data-server-url="{base_url}"{attrs} defer>'
+        "</script></body></html>"
+    )
 
 
 def launcher(page: Page) -> Locator:

@@ -136,3 +136,15 @@ def test_unsigned_token_with_alg_none_is_rejected(channel_stack, botframework):
     )
     response = post(channel_stack, bf.activity("Hallo", conversation_id="a:none"), token)
     assert response.status_code == 401
+
+
+def test_activity_from_another_tenant_is_refused(channel_stack, botframework):
+    bf = botframework
+    conversation_id = f"a:other-{uuid.uuid4().hex}"
+    activity = bf.activity("Guten Tag", conversation_id=conversation_id)
+    activity["channelData"]["tenant"]["id"] = "another-tenant"
+    before = len(bf.replies)
+    assert post(channel_stack, activity, bf.activity_token()).status_code == 403
+    assert len(bf.replies) == before
+    events = channel_stack.tracker_events(teams_sender(conversation_id, "29:user-1"))
+    assert not [e for e in events if e["event"] == "user"]

@@ -430,6 +430,7 @@
     ui.log.scrollTop = ui.log.scrollHeight;
   }
 
+  // the status region stays in the page (live regions must exist before they change)
   function setTyping(on) {
     ui.typing.textContent = "";
     ui.typing.classList.toggle("kl-typing-on", on);
@@ -501,7 +502,12 @@
         hint.textContent = full ? t("multiFull", { max: max }) : max ? t("multiHint", { max: max }) : TEXTS.multiHintAny;
       };
       buttons.forEach(function (b) {
-        var toggle = el("button", { type: "button", class: "kl-choice kl-toggle", "aria-pressed": "false", text: b.title });
+        // the check mark is decoration: aria-pressed tells assistive technology
+        var toggle = el("button", { type: "button", class: "kl-choice kl-toggle", "aria-pressed": "false" }, [
+          el("span", { class: "kl-check", "aria-hidden": "true", text: "✓ " }),
+          b.title
+        ]);
+        toggle.setAttribute("data-title", b.title);
         toggle.addEventListener("click", function () {
           var pressed = toggle.getAttribute("aria-pressed") === "true";
           if (!pressed && toggle.getAttribute("aria-disabled") === "true") return;
@@ -516,7 +522,7 @@
         if (state.busy) return;
         var labels = toggles
           .filter(function (b) { return b.getAttribute("aria-pressed") === "true"; })
-          .map(function (b) { return b.textContent; });
+          .map(function (b) { return b.getAttribute("data-title"); });
         if (labels.length) send(labels.join(", "), labels.join(", "));
       });
       group.appendChild(submit);

@@ -115,7 +115,7 @@ class Filters:
                 cond.append(a.einwohner < high)
         if self.von:
             cond.append(a.started_at >= day_start(self.von))
-        if self.bis:
+        if self.bis and self.bis < date.max:  # the last day of the calendar has no day after it
             cond.append(a.started_at < day_start(self.bis + timedelta(days=1)))
         for flag, col in (
             (self.abgeschlossen, a.completed_at),
@@ -140,8 +140,14 @@ class Filters:
 
 
 def day_start(day: date) -> datetime:
-    """Midnight in Berlin, in UTC: SQLite stores UTC without zone and ignores tzinfo in parameters."""
-    return datetime.combine(day, time(), tzinfo=BERLIN).astimezone(UTC)
+    """Midnight in Berlin, in UTC: SQLite stores UTC without zone and ignores tzinfo in parameters.
+
+    Days at the ends of the calendar (0001-01-01, 9999-12-31) have no UTC midnight; they clamp.
+    """
+    try:
+        return datetime.combine(day, time(), tzinfo=BERLIN).astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if day.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 def _utc(value: datetime) -> datetime:

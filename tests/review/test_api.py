@@ -260,3 +260,11 @@ def test_api_reads_are_audited(client, review_env):
 
 def test_user_model_has_no_clear_secrets():
     assert {"password", "token"}.isdisjoint(User.__table__.columns.keys())
+
+
+def test_date_filters_at_the_ends_of_the_calendar(client, review_env):
+    """Found by the property test: from=0001-01-01 once crashed the export with an OverflowError."""
+    headers = bearer(review_env.tokens["consultant"])
+    for query in ("from=0001-01-01", "to=9999-12-31", "from=0001-01-01&to=9999-12-31"):
+        assert client.get(f"/api/assessments?{query}", headers=headers).status_code == 200
+        assert client.get(f"/api/export?format=csv&{query}", headers=headers).status_code == 200

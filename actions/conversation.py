@@ -19,6 +19,7 @@ from actions.assessment import (
 from bot import followups, store
 from bot.dialogue import (
     answers_from_slots,
+    clearly_confirms,
     interpret_message,
     missing_count,
     mode_of,
@@ -103,6 +104,10 @@ class ActionResetCheck(Action):
         return "action_reset_check"
 
     async def run(self, dispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        text, _, _ = latest_text_and_intent(tracker)
+        if not clearly_confirms(text):  # an unclear "yes" must not delete anything
+            dispatcher.utter_message(response="utter_not_restarted")
+            return []
         events: list[EventType] = [SlotSet(qid, None) for qid in load_questionnaire().ids]
         events += [SlotSet("check_mode", "kurz"), SlotSet("unclear_count", 0.0)]
         store_answers(tracker, {})

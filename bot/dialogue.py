@@ -92,6 +92,16 @@ def interpret_message(
     return TurnResult("unclear", question_id, reason=parsed.reason, failures=failures + 1, details=details)
 
 
+def clearly_confirms(text: str) -> bool:
+    """A clear yes (button payload or a short yes phrase) before something destructive."""
+    from bot.parsing import phrase_found
+
+    text = (text or "").strip()
+    if text.startswith("/affirm"):
+        return True
+    return len(text) <= 40 and phrase_found(dialogue_settings()["confirm_phrases"], text, strict=True)
+
+
 def format_int(value: Any) -> str:
     return f"{int(value):,}".replace(",", ".") if value is not None else ""
 

@@ -116,3 +116,15 @@ def test_full_mode_asks_the_remaining_questions(temp_db, dispatcher):
     events = slot_events(run(ValidateAssessmentForm(), dispatcher, tracker))
     assert events["projekte"] == "mehrere_laufend"
     assert events["requested_slot"] == "kommune_name"  # first question beyond the short check
+
+
+def test_start_over_needs_a_clear_yes(temp_db, dispatcher):
+    from actions.conversation import ActionResetCheck
+
+    slots = {"kommune_art": "stadt", "einwohner": 48000}
+    unclear = run(ActionResetCheck(), dispatcher, make_tracker("¢ð§È÷¹Èð", None, slots, intent="affirm"))
+    assert unclear == [] and dispatcher.messages[-1]["response"] == "utter_not_restarted"
+    events = slot_events(
+        run(ActionResetCheck(), dispatcher, make_tracker("ja", None, slots, intent="affirm"))
+    )
+    assert events["kommune_art"] is None and events["einwohner"] is None

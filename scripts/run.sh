@@ -25,15 +25,21 @@ pids+=($!)
 .venv-core/bin/python -m uvicorn bot.web:create_app --factory --host "$HOST" --port "$WEB_PORT" \
   >var/log/web.log 2>&1 &
 pids+=($!)
+# endpoints.yml names the default action port; another KL_ACTION_PORT gets its own copy
+ENDPOINTS=endpoints.yml
+if [ "$ACTION_PORT" != 5055 ]; then
+  sed "s#127.0.0.1:5055#127.0.0.1:$ACTION_PORT#" endpoints.yml > var/endpoints.run.yml
+  ENDPOINTS=var/endpoints.run.yml
+fi
 .venv-rasa/bin/rasa run --model models/rasa/current.tar.gz --enable-api \
-  --interface "$HOST" --port "$RASA_PORT" --endpoints endpoints.yml --credentials credentials.yml \
+  --interface "$HOST" --port "$RASA_PORT" --endpoints "$ENDPOINTS" --credentials credentials.yml \
   >var/log/rasa.log 2>&1 &
 pids+=($!)
 
 echo "Starte Rasa, Aktionsserver und Web-App ..."
 start=$(date +%s)
 until curl -sf -X POST "http://$HOST:$RASA_PORT/webhooks/rest/webhook" \
-    -H 'Content-Type: application/json' -d '{"sender":"__startup_probe__","message":"/help"}' \
+    -H 'Content-Type: application/json' -d '{"sender":"__startup_probe__","message":"/greet"}' \
     | grep -q text; do
   for pid in "${pids[@]}"; do
     kill -0 "$pid" 2>/dev/null || { echo "Ein Prozess ist beendet; siehe var/log/*.log"; tail -n 20 var/log/*.log; exit 1; }

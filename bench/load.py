@@ -138,6 +138,7 @@ def set_upstreams(layout: ProdLayout, count: int) -> None:
 def reference_bot(workdir: Path, users: int, seconds: float) -> dict | None:
     """`rasa init --no-prompt` (English moodbot), trained and served on loopback, saturated."""
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    workdir.mkdir(parents=True, exist_ok=True)  # rasa init refuses a missing --init-dir
     init = subprocess.run([str(RASA_BIN), "init", "--no-prompt", "--init-dir", str(workdir)], env=env,
                           capture_output=True, text=True, timeout=900)
     models = list((workdir / "models").glob("*.tar.gz"))
@@ -170,6 +171,51 @@ def reference_bot(workdir: Path, users: int, seconds: float) -> dict | None:
             proc.kill()
 
 
+def _children(pid: int) -> list[int]:
+    kids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == pid:
+                kids.append(int(entry.name))
+    return kids
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children (PostgreSQL and Sanic fork workers)."""
+    total_kib = 0
+    for p in [pid, *(c for k in _children(pid) for c in [k, *_children(k)])]:
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+        except OSError:
+            continue
+        total_kib += next((int(line.split()[1]) for line in status.splitlines()
+                           if line.startswith("VmRSS:")), 0)
+    return total_kib / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def describe(result: dict) -> str:
+    return (f"p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, p99 {result['p99_ms']} ms; "
+            f"{result['turns']} Schritte, {result['turns_per_s']} Schritte/s; Fehler {result['errors']}; "
+            f"verlorene Ereignisse {result['lost_events']} von {result['user_events_expected']}; "
+            f"Kurzchecks vollständig {result['checks_completed']}, davon mit verlorenen Antworten "
+            f"{result['checks_with_lost_answers']}")
+
+
+SCENARIO_TITLES = {
+    "paced": "Pause 1-3 s",
+    "saturation": "ohne Pause (Sättigung)",
+}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=50)
@@ -182,6 +228,9 @@ def main() -> None:
     state.chmod(0o755)
     layout = ProdLayout(state=state, ports=Ports.free())
     figures: dict[str, dict] = {}
+    cpu_before: dict[str, float] = {}
+    memory: dict[str, int] = {}
+    generator_cpu = time.process_time()
     try:
         print("Starte PostgreSQL, Redis, nginx, 2x Rasa, 2x Aktionsserver ...")
         layout.start()
@@ -193,8 +242,13 @@ def main() -> None:
                 result = asyncio.run(run_users(url, prefix, args.users, TURNS, pause, args.seconds))
                 count_lost(layout, prefix, result)
                 key = f"{instances}_rasa_{scenario}"
+                rasa_cpu = sum(cpu_seconds(layout.pids[f"rasa{i}"]) for i in range(instances))
+                result["rasa_cpu_s"] = round(rasa_cpu - cpu_before.get(key[:6], 0.0), 1)
+                cpu_before[key[:6]] = rasa_cpu
                 figures[key] = result
                 print(key, result, flush=True)
+        memory = {name: round(rss_mib(pid)) for name, pid in sorted(layout.pids.items())}
+        print("Speicher (MiB RSS):", memory, flush=True)
     finally:
         layout.stop()
         shutil.rmtree(state, ignore_errors=True)
@@ -215,13 +269,34 @@ def main() -> None:
                     / max(figures["1_rasa_saturation"]["turns_per_s"], 0.01), 2),
             }
             print("ratios", figures["ratios"])
+    generator_cpu = time.process_time() - generator_cpu
     if not args.no_record:
         from bench.common import record
 
+        table = {}
+        for instances in (1, 2):
+            for scenario, title in SCENARIO_TITLES.items():
+                table[f"{instances} Rasa, {args.users} Nutzer, {title}"] = describe(
+                    figures[f"{instances}_rasa_{scenario}"])
+        if "reference_saturation" in figures:
+            ref = figures["reference_saturation"]
+            table[f"Referenz `rasa init`, {args.users} Nutzer, ohne Pause"] = (
+                f"p50 {ref['p50_ms']} ms, p95 {ref['p95_ms']} ms; {ref['turns_per_s']} Schritte/s; "
+                f"Fehler {ref['errors']}")
+            ratios = figures["ratios"]
+            table["Durchsatz 1 Rasa / Referenz"] = str(ratios["turns_per_s_vs_reference"])
+            table["Durchsatz 2 Rasa / 1 Rasa"] = str(ratios["two_vs_one_instance_turns_per_s"])
+        for key in ("1_rasa_saturation", "2_rasa_saturation"):
+            r = figures[key]
+            table[f"Rasa-CPU je Schritt ({key[0]} Rasa, Sättigung)"] = (
+                f"{1000 * r['rasa_cpu_s'] / max(r['turns'], 1):.0f} ms")
+        table["Speicher je Prozess (MiB RSS, nach der Last)"] = ", ".join(
+            f"{name} {mib}" for name, mib in memory.items())
+        table["CPU des Lastgenerators (gleiche Maschine)"] = f"{generator_cpu:.0f} s"
         record(
             name="load",
             title="Last und Fehler",
-            figures=figures,
+            figures=table,
             notes=(
                 f"{args.users} simulierte Kommunen führen den Kurzcheck (15 Turns, freier Text) über nginx "
                 f"aus; 'paced' mit 1-3 s Pause, 'saturation' ohne Pause; je Szenario höchstens "

@@ -276,7 +276,7 @@ class ProdLayout:
 
     def start_action_server(self, i: int) -> None:
         name = f"actions{i}"
-        self._spawn(name, [str(CORE_PY), "-m", "rasa_sdk", "--actions", "actions",
+        self._spawn(name, [str(CORE_PY), "-m", "actions.server", "--actions", "actions",
                            "--port", str(self.ports.actions[i])])
         health = self.action_url(i).replace("/webhook", "/health")
         self._wait(name, lambda: httpx.get(health, timeout=2).status_code == 200, 90)

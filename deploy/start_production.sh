@@ -16,7 +16,7 @@ case "${1:-}" in
       --endpoints deploy/endpoints.production.yml --credentials credentials.yml ;;
   actions)
     .venv-core/bin/lotse db upgrade
-    SANIC_HOST="${KL_HOST:-127.0.0.1}" exec .venv-core/bin/python -m rasa_sdk --actions actions \
+    SANIC_HOST="${KL_HOST:-127.0.0.1}" exec .venv-core/bin/python -m actions.server --actions actions \
       --port "${KL_ACTION_PORT:-5055}" ;;
   web)
     .venv-core/bin/lotse db upgrade

@@ -19,7 +19,7 @@ stop_all() {
 trap stop_all EXIT INT TERM
 
 .venv-core/bin/lotse db upgrade
-SANIC_HOST="$HOST" .venv-core/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" \
+SANIC_HOST="$HOST" .venv-core/bin/python -m actions.server --actions actions --port "$ACTION_PORT" \
   >var/log/actions.log 2>&1 &
 pids+=($!)
 .venv-core/bin/python -m uvicorn bot.web:create_app --factory --host "$HOST" --port "$WEB_PORT" \

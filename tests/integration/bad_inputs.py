@@ -7,6 +7,8 @@ none of them is a valid answer to the open question (Bundesland) and nothing may
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from typing import Any
 
 EMPTY = ["", " ", "\n\n", "\t", "   \n  "]
 HUGE = [
@@ -155,3 +157,59 @@ def corpus() -> list[tuple[str, str]]:
     ):
         items += [(category, m) for m in messages]
     return items
+
+
+GERMAN = ("Sie", "Ich", "ich", "bitte", "Bitte", "leider", "nicht", "Frage", "Bundesland", "Gern")
+
+
+def check_corpus_mid_assessment(
+    send: Callable[[str, str], list[dict[str, Any]]],
+    answers: Callable[[str], dict[str, Any]],
+    sender: str,
+) -> None:
+    """Send the whole corpus while the check waits for the Land; each message must get a German
+    answer without echoed markup, no answer may be stored from it, and the check must go on.
+    `send` raises on any HTTP error status."""
+    from tests.integration.stack import asked_question, texts
+
+    items = corpus()
+    assert len(items) >= 200
+    send(sender, "Kurzcheck starten")
+    send(sender, "Stadt")
+    assert asked_question(send(sender, "48.000")) == "bundesland"
+    before = answers(sender)
+    failures = []
+    for category, message in items:
+        answer = " ".join(texts(send(sender, message)))
+        if not answer or not any(word in answer for word in GERMAN):
+            failures.append((category, message[:40], answer[:80]))
+        if "<script" in answer or "DROP TABLE" in answer:
+            failures.append((category, message[:40], "echoed markup"))
+    assert not failures, failures[:10]
+    assert answers(sender) == before  # nothing from the corpus was stored as an answer
+    # whatever state the corpus left (a question asked back, a paused check), the answer counts
+    assert asked_question(send(sender, "Hessen")) == "ziele_top3"
+    assert answers(sender) == {**before, "bundesland": "HE"}
+
+
+def check_fast_repeats(
+    send: Callable[[str, str], list[dict[str, Any]]],
+    answers: Callable[[str], dict[str, Any]],
+    user_events: Callable[[str], int],
+    sender: str,
+    repeats: int = 10,
+) -> None:
+    """`repeats` identical messages at once: every one answered and stored, none lost, and the
+    check still takes the next answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.integration.stack import asked_question, texts
+
+    send(sender, "Kurzcheck starten")
+    with ThreadPoolExecutor(max_workers=repeats) as pool:
+        replies = list(pool.map(lambda _: send(sender, "asdf"), range(repeats)))
+    assert all(texts(r) for r in replies)
+    assert asked_question(send(sender, "Gemeinde")) == "einwohner"
+    assert answers(sender) == {"kommune_art": "gemeinde"}
+    stored_events = user_events(sender)
+    assert stored_events == repeats + 2, f"{stored_events} user events stored, {repeats + 2} sent"

@@ -98,7 +98,7 @@ def _start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
 def start_action_server(stack: Stack) -> subprocess.Popen:
     port = stack.action_url.rsplit(":", 1)[1].split("/")[0]
     proc = _start(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", port],
+        [sys.executable, "-m", "actions.server", "--actions", "actions", "--port", port],
         stack.env,
         stack.tmp / "actions.log",
     )
@@ -170,7 +170,7 @@ def running_stack(tmp: Path, credentials: Path | None = None) -> Iterator[Stack]
             {
                 "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
                 "tracker_store": {
-                    "type": "SQL",
+                    "type": "deploy.rasa_tracker_store.PrePingSQLTrackerStore",
                     "dialect": "sqlite",
                     "db": str(tmp / "tracker.db"),
                 },

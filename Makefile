@@ -40,7 +40,7 @@ prod-down:
 prod-status:
 	$(CORE)/python -m deploy.local status
 
-bench: setup
+bench: setup test-tools
 	$(CORE)/python bench/run_all.py
 
 lock:

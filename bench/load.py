@@ -228,7 +228,6 @@ def main() -> None:
     state.chmod(0o755)
     layout = ProdLayout(state=state, ports=Ports.free())
     figures: dict[str, dict] = {}
-    cpu_before: dict[str, float] = {}
     memory: dict[str, int] = {}
     generator_cpu = time.process_time()
     try:
@@ -239,12 +238,12 @@ def main() -> None:
             set_upstreams(layout, instances)
             for scenario, pause in (("paced", (1.0, 3.0)), ("saturation", None)):
                 prefix = f"load{instances}{scenario[0]}-{uuid.uuid4().hex[:6]}"
+                cpu_start = sum(cpu_seconds(layout.pids[f"rasa{i}"]) for i in range(instances))
                 result = asyncio.run(run_users(url, prefix, args.users, TURNS, pause, args.seconds))
                 count_lost(layout, prefix, result)
                 key = f"{instances}_rasa_{scenario}"
                 rasa_cpu = sum(cpu_seconds(layout.pids[f"rasa{i}"]) for i in range(instances))
-                result["rasa_cpu_s"] = round(rasa_cpu - cpu_before.get(key[:6], 0.0), 1)
-                cpu_before[key[:6]] = rasa_cpu
+                result["rasa_cpu_s"] = round(rasa_cpu - cpu_start, 1)
                 figures[key] = result
                 print(key, result, flush=True)
         memory = {name: round(rss_mib(pid)) for name, pid in sorted(layout.pids.items())}

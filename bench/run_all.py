@@ -9,6 +9,8 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 SCRIPTS = [
     "turn_latency.py",
+    "long_conversation.py",
+    "load.py",
     "conversation.py",
     "typology.py",
     "knowledge_search.py",

@@ -34,3 +34,13 @@ def lemma(word: str) -> str:
     table = _table()
     found = table.get(word) or table.get(word.capitalize()) if table else None
     return fold(found or word)
+
+
+def known_form(word: str) -> bool:
+    """Is the lower-case word an inflected form the lookup table knows ("Sensoren", "verwendet")?
+
+    Such a word is spelled right, so it is not a typo of a similar synonym ("Senioren").
+    The table lists inflected forms only, so a known base form still returns False.
+    """
+    table = _table()
+    return bool(table) and (word in table or word.capitalize() in table)

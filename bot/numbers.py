@@ -51,7 +51,7 @@ _SCALES = {
     "millionen": 1_000_000,
     "mio": 1_000_000,
 }
-_FRACTIONS = {"einhalb": 0.5, "anderthalb": 1.5, "eineinhalb": 1.5, "halb": 0.5}
+_FRACTIONS = {"einhalb": 0.5, "anderthalb": 1.5, "eineinhalb": 1.5, "halb": 0.5, "halbe": 0.5}
 
 # Longest first so that "siebzehn" wins over "sieben", "einhalb" over "ein".
 _MORPHEMES = sorted([*_UNITS, *_TEENS, *_TENS, *_SCALES, *_FRACTIONS, "und"], key=len, reverse=True)
@@ -67,7 +67,7 @@ _MULTIPLIERS = {
     "mill": 1_000_000,
 }
 _DIGITS = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:[. ]\d{3})+|\d+)(?:,(\d+)|\.(\d{1,2})(?!\d))?"
+    r"(?<!\w)(?<!\d[.,])(\d{1,3}(?:[. ]\d{3})+|\d+)(?:,(\d+)|\.(\d{1,2})(?!\d))?"
     r"(?:\s*(tsd|tds|tausend|k|t|mio|millionen|million|mill)\b\.?)?"
 )
 
@@ -112,6 +112,9 @@ def _value_of_morphemes(parts: list[str]) -> float:
     return total + current
 
 
+_VAGUE = {"einige", "paar", "mehrere", "viele", "etliche", "wenige", "paaren"}
+
+
 def word_numbers(text: str) -> list[float]:
     """Numbers written as German words, e.g. 'zwölftausend' -> 12000."""
     values: list[float] = []
@@ -121,6 +124,9 @@ def word_numbers(text: str) -> list[float]:
         parts = _split_number_word(words[i])
         if parts is None or parts == ["ein"] or parts == ["eine"] or parts == ["einen"]:
             i += 1
+            continue
+        if parts in (["hundert"], ["tausend"]) and i > 0 and words[i - 1] in _VAGUE:
+            i += 1  # "einige Tausend", "ein paar hundert": no figure
             continue
         value = _value_of_morphemes(parts)
         # "zwölf tausend", "drei komma fünf millionen"
@@ -132,10 +138,10 @@ def word_numbers(text: str) -> list[float]:
     return values
 
 
-def digit_numbers(text: str) -> list[float]:
-    """Numbers written with digits, German separators and multipliers ('1,2 Mio.')."""
-    values: list[float] = []
-    for m in _DIGITS.finditer(fold(text)):
+def _digit_matches(text: str) -> list[tuple[int, float]]:
+    """(position, value) of the numbers written with digits in folded text."""
+    found: list[tuple[int, float]] = []
+    for m in _DIGITS.finditer(text):
         integer, comma_dec, dot_dec, mult = m.groups()
         value = float(integer.replace(".", "").replace(" ", ""))
         decimals = comma_dec or dot_dec
@@ -143,8 +149,25 @@ def digit_numbers(text: str) -> list[float]:
             value += float("0." + decimals)
         if mult:
             value *= _MULTIPLIERS[mult]
-        values.append(value)
-    return values
+        found.append((m.start(), value))
+    return found
+
+
+def digit_numbers(text: str) -> list[float]:
+    """Numbers written with digits, German separators and multipliers ('1,2 Mio.')."""
+    return [value for _, value in _digit_matches(fold(text))]
+
+
+# Dates and years say when the figure was counted ("31.487 (Stand 2023)"), they are not the figure.
+_DATES = re.compile(
+    r"\b\d{1,2}\.\d{1,2}\.(?:\d{2,4})?"
+    r"|\b(?:stand|seit|jahr|zensus|anno|ende|mitte|anfang)\s*:?\s*(?:19|20)\d{2}\b"
+    r"|\((?:19|20)\d{2}\)"
+)
+# "unter 5000, so 4200": a bound is the answer only when no other figure is given
+_BOUND_BEFORE = re.compile(
+    r"\b(?:unter|ueber|mehr als|weniger als|bis zu|hoechstens|mindestens|maximal|minimal)\s*$"
+)
 
 
 def parse_population(text: str) -> int | None:
@@ -163,9 +186,14 @@ def parse_population(text: str) -> int | None:
         high = float(rng.group(2).replace(",", "."))
         mult = _MULTIPLIERS[rng.group(3)]
         return round((low + high) / 2 * mult)
-    values = digit_numbers(folded) or word_numbers(folded)
+    undated = _DATES.sub(" ", folded)
+    if re.search(r"\d", undated):
+        folded = undated
+    found = _digit_matches(folded)
+    unbounded = [v for pos, v in found if not _BOUND_BEFORE.search(folded[max(0, pos - 15) : pos])]
+    values = (unbounded or [v for _, v in found]) or word_numbers(folded)
     if not values:
         return None
-    if len(values) >= 2 and re.search(r"\b(zwischen|bis)\b", folded):
+    if len(values) >= 2 and re.search(r"\b(zwischen|bis)\b|\d\s*[-–]\s*\d", folded):
         return round((values[0] + values[1]) / 2)
     return round(max(values))

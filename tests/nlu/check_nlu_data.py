@@ -13,7 +13,10 @@ Checks (exit code 1 on any failure):
 - held-out set: at least 320 messages, covers every training intent, no
   intent unknown to training, and no message equal to a training example
   under the same normalisation
-Prints the counts per intent for training and held-out data.
+- development set tests/nlu/dev.yml (used for tuning the training data), if
+  present: same format, no intent unknown to training, no duplicate and no
+  message equal to a training example
+Prints the counts per intent for training, held-out and development data.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN_DIR = ROOT / "data" / "nlu"
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
+DEV = ROOT / "tests" / "nlu" / "dev.yml"
 MIN_PER_INTENT = 25
 MIN_INFORM = 150
 MIN_HELDOUT = 320
@@ -105,10 +109,23 @@ def main() -> int:
     if len(held) < MIN_HELDOUT:
         problems.append(f"held-out set has {len(held)} messages, needs {MIN_HELDOUT}")
 
-    print(f"{'intent':<16}{'train':>7}{'heldout':>9}")
-    for intent in sorted(set(counts) | set(hcounts)):
-        print(f"{intent:<16}{counts[intent]:>7}{hcounts[intent]:>9}")
-    print(f"{'total':<16}{len(train):>7}{len(held):>9}")
+    dev = load(DEV, problems) if DEV.exists() else []
+    dcounts = Counter(i for i, _ in dev)
+    dseen: set[str] = set()
+    for intent, text in dev:
+        key = normalise(text)
+        if key in seen:
+            problems.append(f"dev {text!r} ({intent}) equals a training example ({seen[key]})")
+        if key in dseen:
+            problems.append(f"dev duplicate {text!r} ({intent})")
+        dseen.add(key)
+    for intent in set(dcounts) - set(counts):
+        problems.append(f"dev intent {intent} is not in the training data")
+
+    print(f"{'intent':<16}{'train':>7}{'heldout':>9}{'dev':>6}")
+    for intent in sorted(set(counts) | set(hcounts) | set(dcounts)):
+        print(f"{intent:<16}{counts[intent]:>7}{hcounts[intent]:>9}{dcounts[intent]:>6}")
+    print(f"{'total':<16}{len(train):>7}{len(held):>9}{len(dev):>6}")
 
     for p in problems:
         print("PROBLEM:", p, file=sys.stderr)

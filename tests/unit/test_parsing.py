@@ -41,6 +41,7 @@ def parse(qid, text):
         ("ziele_top3", "Bürgerservice und Effizienz", ["buergerservice", "effizienz"]),
         ("strategie_status", "ist in Arbeit", "in_entwicklung"),
         ("steuerung", "der Bürgermeister und die IT", ["hvb", "it"]),
+        ("interkommunal", "bisher nicht, soll aber kommen", "geplant"),
     ],
 )
 def test_spec_examples(qid, text, expected):
@@ -67,7 +68,7 @@ def test_dont_know_is_a_skip(qid, text):
         ("einwohner", "ca. 12", "out_of_range"),
         ("ziele_top3", "Effizienz, Fördermittel, IT-Sicherheit und Bürgerservice", "too_many"),
         ("kommune_art", "Stadt oder Gemeinde, je nachdem", "ambiguous"),
-        ("interkommunal", "bisher nicht, soll aber kommen", "ambiguous"),
+        ("interkommunal", "bisher nicht, aber mal sehen", "ambiguous"),
     ],
 )
 def test_unclear_answers_are_not_guessed(qid, text, reason):

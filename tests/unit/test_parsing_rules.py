@@ -3,11 +3,11 @@
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.numbers import parse_population
 from bot.parsing import parse_answer
 from bot.questionnaire import load_questionnaire
+from tests.unit.test_parsing import dev_set_accuracy
 
 QN = load_questionnaire()
 DEV3 = Path(__file__).resolve().parents[1] / "data" / "answers_dev3.yml"
@@ -199,14 +199,4 @@ def test_vague_figure_is_asked_again():
 
 def test_dev3_accuracy():
     """Regression guard on the third dev set (hedges, negations, lists, regions, typos)."""
-    items = yaml.safe_load(DEV3.read_text(encoding="utf-8"))
-    correct = 0
-    for item in items:
-        result = parse(item["question_id"], item["text"])
-        got = None if result.status == "skip" else (result.value if result.status == "ok" else "__unclear__")
-        expected = item["expected"]
-        if isinstance(expected, list) and isinstance(got, list):
-            correct += sorted(expected) == sorted(got)
-        else:
-            correct += expected == got
-    assert correct / len(items) >= 0.97
+    assert dev_set_accuracy(DEV3) >= 0.97

@@ -8,6 +8,18 @@ for every event it deserialises from the tracker store. Both answers never chang
 process runs, so they are computed once. The response itself is still validated on every call,
 with the same error message.
 
+Every call to the action server also carried the whole conversation: Rasa serialises all events
+of the tracker into the request, so a call at turn 60 cost several times one at turn 1, and the
+action server parsed them again. Our actions read slots, the latest message and, through rasa-sdk's
+form validation, the events since the latest user message (the slot candidates at the end, the
+input channel). `_action_call_format` therefore sends the same state with only those recent events.
+With Rasa's selective domain (`enable_selective_domain` in the endpoints, `send_domain: false` for
+the form validations in domain.yml) the domain, which no action of ours reads, is left out too.
+And Rasa opened a new HTTP session and TCP connection for every action call; `_endpoint_session`
+keeps one keep-alive session per endpoint and event loop, whose idle connections close after 2 s,
+well before the action server's keep-alive of 120 s ends, so a reused connection is never one the
+server is closing.
+
 `install()` is idempotent; deploy/rasa_tracker_store.py calls it on import, and every endpoints
 file (embedded default, tests, production) names that tracker store, so it runs wherever Rasa
 serves conversations.
@@ -77,14 +89,98 @@ def _resolve_by_type(type_name: str, default: Any = None) -> Any:
     raise ValueError(f"Unknown event name '{type_name}'.")
 
 
+def recent_events(tracker: Any) -> list[Any]:
+    """Events from the latest user message on (all events if there is none yet)."""
+    from rasa.shared.core.events import UserUttered
+
+    events = list(tracker.events)
+    for index in range(len(events) - 1, -1, -1):
+        if isinstance(events[index], UserUttered):
+            return events[index:]
+    return events
+
+
+def _action_call_format(self: Any, tracker: Any, domain: Any) -> dict[str, Any]:
+    import rasa
+    from rasa.shared.core.trackers import EventVerbosity
+
+    tracker_state = tracker.current_state(EventVerbosity.NONE)
+    tracker_state["events"] = [event.as_dict() for event in recent_events(tracker)]
+    result = {
+        "next_action": self._name,
+        "sender_id": tracker.sender_id,
+        "tracker": tracker_state,
+        "version": rasa.__version__,
+    }
+    if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(
+        self.name()
+    ):
+        result["domain"] = domain.as_dict()
+    else:
+        # rasa-sdk 3.21 rejects a call without a domain (it expects a digest Rasa 3.6 does not
+        # send); an empty one passes and the action gets the last domain it was sent, if any
+        result["domain"] = {}
+    return result
+
+
+CLIENT_KEEPALIVE_S = 2.0
+
+
+class _OpenSession:
+    """`async with` hands out the shared session and leaves it open afterwards."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> Any:
+        return self._session
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        return None
+
+
+_rasa_endpoint_session: Any = None
+
+
+def _endpoint_session(self: Any) -> Any:
+    import asyncio
+
+    import aiohttp
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT
+
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return _rasa_endpoint_session(self)  # outside a loop: Rasa's own one-off session
+    sessions = self.__dict__.setdefault("_keepalive_sessions", {})
+    session = sessions.get(loop)
+    if session is None or session.closed:
+        auth = None
+        if self.basic_auth:
+            auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+        session = aiohttp.ClientSession(
+            headers=self.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=aiohttp.TCPConnector(keepalive_timeout=CLIENT_KEEPALIVE_S),
+        )
+        sessions[loop] = session
+    return _OpenSession(session)
+
+
 def install() -> None:
-    """Replace the two hot spots in Rasa with cached equivalents (once per process)."""
-    global _installed
+    """Replace the hot spots in Rasa with cached or leaner equivalents (once per process)."""
+    global _installed, _rasa_endpoint_session
     if _installed:
         return
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import Event
+    from rasa.utils.endpoints import EndpointConfig
+
+    _rasa_endpoint_session = EndpointConfig.session
+    EndpointConfig.session = _endpoint_session
 
     RemoteAction._validate_action_result = _validate_action_result
+    RemoteAction._action_call_format = _action_call_format
     Event.resolve_by_type = staticmethod(_resolve_by_type)
     _installed = True

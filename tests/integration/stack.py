@@ -168,7 +168,10 @@ def running_stack(tmp: Path, credentials: Path | None = None) -> Iterator[Stack]
     (tmp / "endpoints.yml").write_text(
         json.dumps(
             {
-                "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+                "action_endpoint": {
+                    "url": f"http://127.0.0.1:{action_port}/webhook",
+                    "enable_selective_domain": True,
+                },
                 "tracker_store": {
                     "type": "deploy.rasa_tracker_store.PrePingSQLTrackerStore",
                     "dialect": "sqlite",

@@ -296,3 +296,53 @@ KEEPALIVE = textwrap.dedent(
 @pytest.mark.skipif(not RASA_PYTHON.exists(), reason="Rasa venv missing: run `make setup`")
 def test_action_calls_reuse_one_connection_and_drop_it_when_idle() -> None:
     assert run_in_rasa_venv(KEEPALIVE) == "True 1 2 ClientConnectorError True"
+
+
+GRAPH_RUNNER = textwrap.dedent(
+    """
+    import asyncio, json
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
+    from rasa.core.tracker_store import InMemoryTrackerStore
+
+    MESSAGES = ["Guten Tag", "ja, gerne", "Gemeinde", "wir sind eine Stadt mit 48.000 Einwohnern",
+                "Was bedeutet FIM?", "Warum fragen Sie das?", "Hilfe", "asdfgh", "tschüss"]
+
+    async def conversation(agent, sender):
+        parses = [await agent.parse_message(text) for text in MESSAGES]
+        replies = []
+        for text in MESSAGES:  # without an action server: custom actions fail the same way
+            reply = await agent.handle_message(UserMessage(text, sender_id=sender))
+            replies.append([m.get("text") for m in reply or []])
+        tracker = await agent.tracker_store.retrieve(sender)
+        actions = [e.action_name for e in tracker.events if e.type_name == "action"]
+        intents = [(p["intent"]["name"], round(p["intent"]["confidence"], 5)) for p in parses]
+        return {"intents": intents, "actions": actions, "replies": replies}
+
+    async def main():
+        agent = Agent.load("models/rasa/current.tar.gz")
+        agent.tracker_store = InMemoryTrackerStore(agent.domain)
+        agent.processor.tracker_store = agent.tracker_store
+        before = await conversation(agent, "dask")
+        from deploy import rasa_runtime
+        rasa_runtime.install()
+        after = await conversation(agent, "direct")
+        print(json.dumps({"before": before, "after": after}))
+
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.mark.skipif(
+    not (RASA_PYTHON.exists() and (ROOT / "models/rasa/current.tar.gz").exists()),
+    reason="Rasa venv or model missing: run `make setup`",
+)
+def test_direct_graph_runner_gives_the_same_parses_and_actions_as_dask() -> None:
+    import json
+
+    out = json.loads(run_in_rasa_venv(GRAPH_RUNNER))
+    assert out["after"] == out["before"]
+    assert out["after"]["intents"][0][0] == "greet"
+    assert len(out["after"]["actions"]) > len(out["after"]["intents"])
+    assert any(out["after"]["replies"]), "no response at all"

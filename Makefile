@@ -19,7 +19,7 @@ test-tools:
 train: setup
 
 lint: setup
-	$(CORE)/ruff check bot actions tests bench deploy channels
+	$(CORE)/ruff check bot actions tests bench deploy channels nlu_components
 
 test: test-tools lint
 	$(CORE)/python -m pytest -q -m "not integration and not browser and not production and not channels" tests

@@ -16,6 +16,12 @@ Checks (exit code 1 on any failure):
 - development set tests/nlu/dev.yml (used for tuning the training data), if
   present: same format, no intent unknown to training, no duplicate and no
   message equal to a training example
+- second development set tests/nlu/dev2.yml (written fresh for comparing
+  pipeline configurations), if present: same checks as dev.yml, every
+  training intent covered, and no message equal to one of dev.yml
+- third development set tests/nlu/dev3.yml (written fresh before the next
+  round of training-data tuning), if present: same checks as dev2.yml and
+  no message equal to one of dev.yml or dev2.yml
 Prints the counts per intent for training, held-out and development data.
 """
 
@@ -32,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TRAIN_DIR = ROOT / "data" / "nlu"
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 DEV = ROOT / "tests" / "nlu" / "dev.yml"
+DEV2 = ROOT / "tests" / "nlu" / "dev2.yml"
+DEV3 = ROOT / "tests" / "nlu" / "dev3.yml"
 MIN_PER_INTENT = 25
 MIN_INFORM = 150
 MIN_HELDOUT = 320
@@ -122,10 +130,51 @@ def main() -> int:
     for intent in set(dcounts) - set(counts):
         problems.append(f"dev intent {intent} is not in the training data")
 
-    print(f"{'intent':<16}{'train':>7}{'heldout':>9}{'dev':>6}")
-    for intent in sorted(set(counts) | set(hcounts) | set(dcounts)):
-        print(f"{intent:<16}{counts[intent]:>7}{hcounts[intent]:>9}{dcounts[intent]:>6}")
-    print(f"{'total':<16}{len(train):>7}{len(held):>9}{len(dev):>6}")
+    dev2 = load(DEV2, problems) if DEV2.exists() else []
+    d2counts = Counter(i for i, _ in dev2)
+    d2seen: set[str] = set()
+    for intent, text in dev2:
+        key = normalise(text)
+        if key in seen:
+            problems.append(f"dev2 {text!r} ({intent}) equals a training example ({seen[key]})")
+        if key in dseen:
+            problems.append(f"dev2 {text!r} ({intent}) equals a dev.yml message")
+        if key in d2seen:
+            problems.append(f"dev2 duplicate {text!r} ({intent})")
+        d2seen.add(key)
+    for intent in set(d2counts) - set(counts):
+        problems.append(f"dev2 intent {intent} is not in the training data")
+    if dev2:
+        for intent in set(counts) - set(d2counts):
+            problems.append(f"dev2 set has no example for {intent}")
+
+    dev3 = load(DEV3, problems) if DEV3.exists() else []
+    d3counts = Counter(i for i, _ in dev3)
+    d3seen: set[str] = set()
+    for intent, text in dev3:
+        key = normalise(text)
+        if key in seen:
+            problems.append(f"dev3 {text!r} ({intent}) equals a training example ({seen[key]})")
+        if key in dseen:
+            problems.append(f"dev3 {text!r} ({intent}) equals a dev.yml message")
+        if key in d2seen:
+            problems.append(f"dev3 {text!r} ({intent}) equals a dev2.yml message")
+        if key in d3seen:
+            problems.append(f"dev3 duplicate {text!r} ({intent})")
+        d3seen.add(key)
+    for intent in set(d3counts) - set(counts):
+        problems.append(f"dev3 intent {intent} is not in the training data")
+    if dev3:
+        for intent in set(counts) - set(d3counts):
+            problems.append(f"dev3 set has no example for {intent}")
+
+    print(f"{'intent':<16}{'train':>7}{'heldout':>9}{'dev':>6}{'dev2':>6}{'dev3':>6}")
+    for intent in sorted(set(counts) | set(hcounts) | set(dcounts) | set(d2counts) | set(d3counts)):
+        print(
+            f"{intent:<16}{counts[intent]:>7}{hcounts[intent]:>9}{dcounts[intent]:>6}"
+            f"{d2counts[intent]:>6}{d3counts[intent]:>6}"
+        )
+    print(f"{'total':<16}{len(train):>7}{len(held):>9}{len(dev):>6}{len(dev2):>6}{len(dev3):>6}")
 
     for p in problems:
         print("PROBLEM:", p, file=sys.stderr)

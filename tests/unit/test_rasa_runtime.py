@@ -346,3 +346,118 @@ def test_direct_graph_runner_gives_the_same_parses_and_actions_as_dask() -> None
     assert out["after"]["intents"][0][0] == "greet"
     assert len(out["after"]["actions"]) > len(out["after"]["intents"])
     assert any(out["after"]["replies"]), "no response at all"
+
+
+TRACKER_CACHE = textwrap.dedent(
+    """
+    import asyncio, json, os, sqlite3, sys
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import EventVerbosity
+    from deploy.rasa_tracker_store import PrePingSQLTrackerStore
+
+    domain = Domain.from_yaml('''
+    version: "3.1"
+    intents: [inform]
+    slots:
+      einwohner: {type: any, mappings: [{type: custom}]}
+    ''')
+    db = sys.argv[1]
+    a = PrePingSQLTrackerStore(domain, dialect="sqlite", db=db)  # two Rasa instances ...
+    b = PrePingSQLTrackerStore(domain, dialect="sqlite", db=db)  # ... on one database
+    os.environ["KL_TRACKER_CACHE_SIZE"] = "0"
+    uncached = PrePingSQLTrackerStore(domain, dialect="sqlite", db=db)
+    t = [10.0]
+
+    def turn(tracker, n):
+        for event in (UserUttered(f"Antwort {n}", {"name": "inform", "confidence": 0.9}),
+                      SlotSet("einwohner", n), ActionExecuted("action_listen")):
+            t[0] += 1
+            event.timestamp = t[0]
+            tracker.update(event)
+
+    async def truth():
+        tracker = await uncached.retrieve("s1")
+        return tracker and tracker.current_state(EventVerbosity.ALL)
+
+    async def main():
+        out = {}
+        tracker = await a.get_or_create_tracker("s1")
+        turn(tracker, 1)
+        await a.save(tracker)
+        again = await a.retrieve("s1")
+        out["hit_is_cached_object"] = again is tracker
+        out["hit_equals_database"] = again.current_state(EventVerbosity.ALL) == await truth()
+
+        # instance b takes two turns; a sees them on its next read
+        other = await b.retrieve("s1")
+        turn(other, 2)
+        await b.save(other)
+        turn(other, 3)
+        await b.save(other)
+        seen = await a.retrieve("s1")
+        out["other_instance_turns"] = [seen.get_slot("einwohner"), len(seen.events)]
+        out["other_instance_equals_database"] = seen.current_state(EventVerbosity.ALL) == await truth()
+
+        # a turn that failed before save: its events must not come back
+        failed = await a.retrieve("s1")
+        turn(failed, 99)
+        after_failure = await a.retrieve("s1")
+        out["failed_turn_dropped"] = [after_failure is failed, after_failure.get_slot("einwohner")]
+
+        # events deleted behind the store's back (review UI, retention): gone for a as well
+        with sqlite3.connect(db) as con:
+            con.execute("DELETE FROM events WHERE sender_id = 's1'")
+        out["deleted"] = await a.retrieve("s1")
+
+        # a new session written by b: a reads only the latest session, like Rasa
+        tracker = await a.get_or_create_tracker("s2")
+        turn(tracker, 4)
+        await a.save(tracker)
+        await a.retrieve("s2")
+        other = await b.retrieve("s2")
+        t[0] += 1
+        other.update(SessionStarted(timestamp=t[0]))
+        turn(other, 5)
+        await b.save(other)
+        latest = await a.retrieve("s2")
+        out["new_session"] = [e.get("text") for e in latest.current_state(EventVerbosity.ALL)["events"]
+                              if e["event"] == "user"]
+
+        # bounded: the least recently used conversation leaves the cache
+        a.cache_size = 2
+        for sender in ("s3", "s4", "s5"):
+            tr = await a.get_or_create_tracker(sender)
+            turn(tr, 6)
+            await a.save(tr)
+        out["cache_keys"] = sorted(a._cache)
+        out["uncached_is_new_object"] = (await uncached.retrieve("s5")) is not (await uncached.retrieve("s5"))
+        print(json.dumps(out))
+
+    asyncio.run(main())
+    """
+)
+
+
+@pytest.mark.skipif(not RASA_PYTHON.exists(), reason="Rasa venv missing: run `make setup`")
+def test_tracker_cache_follows_the_database(tmp_path: Path) -> None:
+    import json
+
+    result = subprocess.run(
+        [str(RASA_PYTHON), "-c", TRACKER_CACHE, str(tmp_path / "tracker.db")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["hit_is_cached_object"] is True
+    assert out["hit_equals_database"] is True
+    assert out["other_instance_turns"] == [3, 1 + 3 * 3]
+    assert out["other_instance_equals_database"] is True
+    assert out["failed_turn_dropped"] == [False, 3]
+    assert out["deleted"] is None
+    assert out["new_session"] == ["Antwort 5"]
+    assert out["cache_keys"] == ["s4", "s5"]
+    assert out["uncached_is_new_object"] is True

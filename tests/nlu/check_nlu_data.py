@@ -78,6 +78,36 @@ def load(path: Path, problems: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+def check_dev_set(
+    name: str,
+    items: list[tuple[str, str]],
+    training: dict[str, str],
+    earlier: dict[str, set[str]],
+    intents: set[str],
+    covers_all: bool,
+    problems: list[str],
+) -> set[str]:
+    """Checks one development set against training and the earlier dev sets; its normalised texts."""
+    own: set[str] = set()
+    for intent, text in items:
+        key = normalise(text)
+        if key in training:
+            problems.append(f"{name} {text!r} ({intent}) equals a training example ({training[key]})")
+        for other, texts in earlier.items():
+            if key in texts:
+                problems.append(f"{name} {text!r} ({intent}) equals a {other}.yml message")
+        if key in own:
+            problems.append(f"{name} duplicate {text!r} ({intent})")
+        own.add(key)
+    found = {intent for intent, _ in items}
+    for intent in found - intents:
+        problems.append(f"{name} intent {intent} is not in the training data")
+    if covers_all and items:
+        for intent in intents - found:
+            problems.append(f"{name} set has no example for {intent}")
+    return own
+
+
 def main() -> int:
     problems: list[str] = []
     train: list[tuple[str, str]] = []
@@ -117,56 +147,15 @@ def main() -> int:
     if len(held) < MIN_HELDOUT:
         problems.append(f"held-out set has {len(held)} messages, needs {MIN_HELDOUT}")
 
-    dev = load(DEV, problems) if DEV.exists() else []
-    dcounts = Counter(i for i, _ in dev)
-    dseen: set[str] = set()
-    for intent, text in dev:
-        key = normalise(text)
-        if key in seen:
-            problems.append(f"dev {text!r} ({intent}) equals a training example ({seen[key]})")
-        if key in dseen:
-            problems.append(f"dev duplicate {text!r} ({intent})")
-        dseen.add(key)
-    for intent in set(dcounts) - set(counts):
-        problems.append(f"dev intent {intent} is not in the training data")
-
-    dev2 = load(DEV2, problems) if DEV2.exists() else []
-    d2counts = Counter(i for i, _ in dev2)
-    d2seen: set[str] = set()
-    for intent, text in dev2:
-        key = normalise(text)
-        if key in seen:
-            problems.append(f"dev2 {text!r} ({intent}) equals a training example ({seen[key]})")
-        if key in dseen:
-            problems.append(f"dev2 {text!r} ({intent}) equals a dev.yml message")
-        if key in d2seen:
-            problems.append(f"dev2 duplicate {text!r} ({intent})")
-        d2seen.add(key)
-    for intent in set(d2counts) - set(counts):
-        problems.append(f"dev2 intent {intent} is not in the training data")
-    if dev2:
-        for intent in set(counts) - set(d2counts):
-            problems.append(f"dev2 set has no example for {intent}")
-
-    dev3 = load(DEV3, problems) if DEV3.exists() else []
-    d3counts = Counter(i for i, _ in dev3)
-    d3seen: set[str] = set()
-    for intent, text in dev3:
-        key = normalise(text)
-        if key in seen:
-            problems.append(f"dev3 {text!r} ({intent}) equals a training example ({seen[key]})")
-        if key in dseen:
-            problems.append(f"dev3 {text!r} ({intent}) equals a dev.yml message")
-        if key in d2seen:
-            problems.append(f"dev3 {text!r} ({intent}) equals a dev2.yml message")
-        if key in d3seen:
-            problems.append(f"dev3 duplicate {text!r} ({intent})")
-        d3seen.add(key)
-    for intent in set(d3counts) - set(counts):
-        problems.append(f"dev3 intent {intent} is not in the training data")
-    if dev3:
-        for intent in set(counts) - set(d3counts):
-            problems.append(f"dev3 set has no example for {intent}")
+    # dev.yml tuned the training data; dev2/dev3 were written fresh and must cover every intent
+    dev_sets: dict[str, list[tuple[str, str]]] = {}
+    earlier: dict[str, set[str]] = {}
+    for name, path, covers_all in (("dev", DEV, False), ("dev2", DEV2, True), ("dev3", DEV3, True)):
+        items = load(path, problems) if path.exists() else []
+        dev_sets[name] = items
+        earlier[name] = check_dev_set(name, items, seen, earlier, set(counts), covers_all, problems)
+    dev, dev2, dev3 = dev_sets["dev"], dev_sets["dev2"], dev_sets["dev3"]
+    dcounts, d2counts, d3counts = (Counter(i for i, _ in dev_sets[n]) for n in ("dev", "dev2", "dev3"))
 
     print(f"{'intent':<16}{'train':>7}{'heldout':>9}{'dev':>6}{'dev2':>6}{'dev3':>6}")
     for intent in sorted(set(counts) | set(hcounts) | set(dcounts) | set(d2counts) | set(d3counts)):

@@ -136,9 +136,10 @@ ACTION_CALL = textwrap.dedent(
 )
 
 
-def run_in_rasa_venv(script: str) -> str:
+def run_in_rasa_venv(script: str, *args: str) -> str:
+    """Runs a check script with the Rasa venv's Python; its last line of output."""
     result = subprocess.run(
-        [str(RASA_PYTHON), "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [str(RASA_PYTHON), "-c", script, *args], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout.strip().splitlines()[-1]
@@ -227,15 +228,7 @@ TRACKER_STORE = textwrap.dedent(
 def test_tracker_store_reads_and_writes_like_rasas_own(tmp_path: Path) -> None:
     import json
 
-    result = subprocess.run(
-        [str(RASA_PYTHON), "-c", TRACKER_STORE, str(tmp_path / "tracker.db")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+    out = json.loads(run_in_rasa_venv(TRACKER_STORE, str(tmp_path / "tracker.db")))
     for key in ("after_first_session", "latest_session", "all_sessions"):
         ours, rasa = out[key]
         assert ours == rasa, key
@@ -443,15 +436,7 @@ TRACKER_CACHE = textwrap.dedent(
 def test_tracker_cache_follows_the_database(tmp_path: Path) -> None:
     import json
 
-    result = subprocess.run(
-        [str(RASA_PYTHON), "-c", TRACKER_CACHE, str(tmp_path / "tracker.db")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+    out = json.loads(run_in_rasa_venv(TRACKER_CACHE, str(tmp_path / "tracker.db")))
     assert out["hit_is_cached_object"] is True
     assert out["hit_equals_database"] is True
     assert out["other_instance_turns"] == [3, 1 + 3 * 3]
